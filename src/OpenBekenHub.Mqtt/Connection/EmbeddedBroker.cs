@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+using OpenBekenHub.Mqtt.Options;
+
+namespace OpenBekenHub.Mqtt.Connection;
+
+/// <summary>
+/// The hub's default broker: an in-process MQTTnet server, so a new user needs no Mosquitto to start.
+/// Optional username/password; plugs and Home Assistant connect to it like to any broker.
+/// </summary>
+public sealed class EmbeddedBroker : IAsyncDisposable
+{
+    private readonly EmbeddedBrokerOptions _options;
+    private readonly ILogger _logger;
+    private MqttServer? _server;
+
+    public EmbeddedBroker(EmbeddedBrokerOptions options, ILogger<EmbeddedBroker>? logger = null)
+    {
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The port actually listened on (resolved when the options say 0).</summary>
+    public int Port { get; private set; }
+
+    public bool IsRunning => _server?.IsStarted == true;
+
+    public int ConnectedClients { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_server is not null)
+        {
+            return;
+        }
+        Port = _options.Port == 0 ? PickFreePort() : _options.Port;
+        var builder = new MqttServerFactory().CreateServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointPort(Port);
+        if (!_options.ListenOnAllInterfaces)
+        {
+            builder = builder.WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
+        }
+        var server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        server.ValidatingConnectionAsync += ValidateAsync;
+        server.ClientConnectedAsync += _ =>
+        {
+            ConnectedClients++;
+            return Task.CompletedTask;
+        };
+        server.ClientDisconnectedAsync += _ =>
+        {
+            ConnectedClients--;
+            return Task.CompletedTask;
+        };
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            await server.StartAsync().ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            server.Dispose();
+            throw new InvalidOperationException(
+                $"Embedded MQTT broker cannot listen on port {Port}: {ex.Message}. Set Mqtt:Embedded:Port to a free port, or Mqtt:Host to use an external broker.", ex);
+        }
+        _server = server;
+        _logger.LogInformation("Embedded MQTT broker listening on port {Port}", Port);
+    }
+
+    private Task ValidateAsync(ValidatingConnectionEventArgs e)
+    {
+        if (string.IsNullOrEmpty(_options.Username))
+        {
+            return Task.CompletedTask;
+        }
+        if (e.UserName != _options.Username || e.Password != _options.Password)
+        {
+            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            _logger.LogWarning("Embedded broker refused client {ClientId}: bad username or password", e.ClientId);
+        }
+        return Task.CompletedTask;
+    }
+
+    private static int PickFreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async Task StopAsync()
+    {
+        if (_server is null)
+        {
+            return;
+        }
+        await _server.StopAsync().ConfigureAwait(false);
+        _server.Dispose();
+        _server = null;
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+}
