@@ -1,6 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
-app.Run();
+return await OpenBekenHub.Cli.CliApp.RunAsync(args);
 
+/// <summary>Entry point; the verbs live in <see cref="OpenBekenHub.Cli.CliApp"/>.</summary>
 public partial class Program;

@@ -1,0 +1,116 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+using OpenBekenHub.Auth;
+using OpenBekenHub.Health;
+using OpenBekenHub.Mqtt.Options;
+using OpenBekenHub.Store;
+using Serilog;
+using Serilog.Events;
+
+namespace OpenBekenHub.Hosting;
+
+/// <summary>Builds the web host: configuration, logging, store, broker, bridge, auth, pages and APIs.</summary>
+public static class HubApp
+{
+    /// <summary>Environment variables with this prefix are configuration: OBKHUB__Mqtt__Host → Mqtt:Host.</summary>
+    public const string EnvironmentPrefix = "OBKHUB__";
+
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // pages and static files live in obkhub.dll even when a test runner is the entry assembly
+            ApplicationName = typeof(HubApp).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
+        builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.Configuration.AddCommandLine(args);
+
+        var hubOptions = builder.Configuration.GetSection(HubOptions.SectionName).Get<HubOptions>() ?? new HubOptions();
+        builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
+        builder.Services.AddOptions<MqttOptions>().BindConfiguration(MqttOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>();
+
+        builder.Services.AddSerilog((_, lc) => ConfigureLogging(lc, builder.Configuration, hubOptions));
+
+        builder.Services.AddDataProtection()
+            .SetApplicationName("obkhub")
+            .PersistKeysToFileSystem(new DirectoryInfo(hubOptions.KeysDirectory));
+
+        builder.Services.AddSingleton(new HubStore(hubOptions.DatabasePath));
+        builder.Services.AddSingleton<UserStore>();
+        builder.Services.AddSingleton<SettingsStore>();
+        builder.Services.AddSingleton<ApiTokenStore>();
+        builder.Services.AddHostedService<StoreInitializer>();
+
+        builder.Services.AddSingleton<EmbeddedBrokerService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBrokerService>());
+        builder.Services.AddHubFeatures();
+
+        builder.Services.AddHubAuth(hubOptions);
+        builder.Services.AddRazorPages(o => o.Conventions.AllowAnonymousToPage("/Login"));
+        builder.Services.AddOpenApi();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        var app = builder.Build();
+        app.UseSerilogRequestLogging(o => o.GetLevel = (ctx, _, ex) =>
+            ex is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error
+            : ctx.Request.Path.StartsWithSegments("/health") ? LogEventLevel.Verbose
+            : LogEventLevel.Information);
+        app.UseStatusCodePages();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapHealth();
+        app.MapOpenApi();
+        app.MapRazorPages();
+        app.MapHubFeatures();
+        return app;
+    }
+
+    private static void ConfigureLogging(LoggerConfiguration lc, IConfiguration configuration, HubOptions hub)
+    {
+        var level = Enum.TryParse<LogEventLevel>(hub.LogLevel, ignoreCase: true, out var parsed) ? parsed : LogEventLevel.Information;
+        lc.MinimumLevel.Is(level)
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .ReadFrom.Configuration(configuration)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
+            .WriteTo.File(
+                new Serilog.Formatting.Compact.CompactJsonFormatter(),
+                Path.Combine(hub.LogsDirectory, "obkhub-.log"),
+                rollingInterval: RollingInterval.Day,
+                retainedFileCountLimit: 14,
+                fileSizeLimitBytes: 20 * 1024 * 1024,
+                rollOnFileSizeLimit: true);
+    }
+}
+
+/// <summary>Migrates the store and creates the first admin before anything else uses them.</summary>
+internal sealed class StoreInitializer(HubStore store, AdminBootstrap admin, IOptions<HubOptions> options, ILogger<StoreInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var dir in new[] { options.Value.BackupsDirectory, options.Value.FirmwareDirectory, options.Value.LogsDirectory })
+        {
+            Directory.CreateDirectory(dir);
+        }
+        var from = await store.MigrateAsync(cancellationToken);
+        if (from != Store.Migrations.LatestVersion)
+        {
+            logger.LogInformation("Store {Path} migrated from schema {From} to {To}", store.DatabasePath, from, Store.Migrations.LatestVersion);
+        }
+        await admin.EnsureAdminAsync(cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,102 @@
+namespace OpenBekenHub.Store;
+
+/// <summary>
+/// The schema, as an ordered list of steps. The database's <c>PRAGMA user_version</c> says how many have run;
+/// start-up applies the rest, each in its own transaction, so an interrupted upgrade resumes cleanly.
+/// Never edit a released step: append a new one.
+/// </summary>
+internal static class Migrations
+{
+    public static readonly IReadOnlyList<string> Steps =
+    [
+        // 1: accounts, settings, devices
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            password_hash TEXT NOT NULL,
+            created_utc TEXT NOT NULL
+        );
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_utc TEXT NOT NULL
+        );
+        CREATE TABLE devices (
+            id TEXT PRIMARY KEY,
+            client_topic TEXT NOT NULL,
+            mac TEXT,
+            ip TEXT,
+            build TEXT,
+            chip TEXT,
+            friendly_name TEXT,
+            area TEXT,
+            channels_json TEXT NOT NULL DEFAULT '[]',
+            first_seen_utc TEXT NOT NULL,
+            last_seen_utc TEXT NOT NULL
+        );
+        CREATE INDEX ix_devices_mac ON devices(mac);
+        """,
+        // 2: flashing: jobs and their steps, backups, firmware library
+        """
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            port TEXT,
+            state TEXT NOT NULL,
+            request_json TEXT NOT NULL,
+            error TEXT,
+            created_utc TEXT NOT NULL,
+            updated_utc TEXT NOT NULL
+        );
+        CREATE TABLE job_steps (
+            job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            step TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            detail TEXT,
+            at_utc TEXT NOT NULL,
+            PRIMARY KEY (job_id, step)
+        );
+        CREATE TABLE backups (
+            id TEXT PRIMARY KEY,
+            file_name TEXT NOT NULL,
+            chip TEXT NOT NULL,
+            flash_id TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            crc TEXT,
+            port TEXT,
+            created_utc TEXT NOT NULL
+        );
+        CREATE TABLE firmware (
+            id TEXT PRIMARY KEY,
+            file_name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            chip TEXT,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            verdict TEXT NOT NULL,
+            uploaded_utc TEXT NOT NULL
+        );
+        """,
+        // 3: API tokens for scripts, provisioning profiles (secrets encrypted by Data Protection)
+        """
+        CREATE TABLE api_tokens (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_utc TEXT NOT NULL,
+            last_used_utc TEXT
+        );
+        CREATE TABLE provisioning_profiles (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            json TEXT NOT NULL,
+            secrets_protected TEXT NOT NULL,
+            updated_utc TEXT NOT NULL
+        );
+        """,
+    ];
+
+    public static int LatestVersion => Steps.Count;
+}

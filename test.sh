@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what the tests need when it is missing (Debian/Ubuntu): a real Mosquitto broker,
+# socat for pseudo-terminal pairs, Chromium for the page tests, Debian's python3-serial for the third-party
+# flasher checks, shellcheck and qemu-user for the deploy checks.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
+command -v socat >/dev/null 2>&1 || need+=(socat)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+/usr/bin/python3 -c 'import serial' >/dev/null 2>&1 || need+=(python3-serial)
+command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "test.sh: installing ${need[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+dotnet test OpenBekenHub.sln -c Release --logger "console;verbosity=normal" "$@"
+
+if [ -f deploy/check.sh ]; then
+  bash deploy/check.sh
+fi
