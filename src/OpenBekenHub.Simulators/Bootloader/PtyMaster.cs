@@ -1,0 +1,217 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace OpenBekenHub.Simulators.Bootloader;
+
+/// <summary>
+/// The master side of a raw, echo-free pseudo-terminal as a <see cref="Stream"/>. Reads poll with a short timeout so
+/// they honour cancellation; while no process holds the slave open (the host closed the port) reads wait and retry
+/// instead of failing, and writes are dropped, as bytes sent to an unplugged adapter are lost.
+/// </summary>
+internal sealed class PtyMaster : Stream
+{
+    private const int PollSliceMs = 50;
+    private const int NoSlaveRetryMs = 20;
+    private int _fd;
+
+    private PtyMaster(int fd, string slavePath)
+    {
+        _fd = fd;
+        SlavePath = slavePath;
+    }
+
+    /// <summary>/dev/pts/N</summary>
+    public string SlavePath { get; }
+
+    public static PtyMaster Open()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("The pty bootloader host needs Linux (posix_openpt, termios2).");
+        }
+        var fd = PtyNative.PosixOpenPt(PtyNative.ORdWr | PtyNative.ONoCtty);
+        Check(fd, "posix_openpt");
+        try
+        {
+            Check(PtyNative.GrantPt(fd), "grantpt");
+            Check(PtyNative.UnlockPt(fd), "unlockpt");
+            var name = new byte[128];
+            var rc = PtyNative.PtsNameR(fd, name, (nuint)name.Length);
+            if (rc != 0)
+            {
+                throw new IOException($"ptsname_r failed: errno {rc}");
+            }
+            var slavePath = Encoding.ASCII.GetString(name, 0, Array.IndexOf(name, (byte)0));
+            MakeRaw(slavePath);
+            var flags = PtyNative.Fcntl(fd, PtyNative.FGetFl, 0);
+            Check(PtyNative.Fcntl(fd, PtyNative.FSetFl, flags | PtyNative.ONonBlock), "fcntl O_NONBLOCK");
+            return new PtyMaster(fd, slavePath);
+        }
+        catch
+        {
+            _ = PtyNative.Close(fd);
+            throw;
+        }
+    }
+
+    /// <summary>The numeric output rate the host set on the slave (TCGETS2 on the master reaches the slave's termios).</summary>
+    public int? HostBaud()
+    {
+        var fd = _fd;
+        if (fd < 0)
+        {
+            return null;
+        }
+        var termios2 = new byte[64];
+        if (PtyNative.Ioctl(fd, PtyNative.TcGets2, termios2) != 0)
+        {
+            return null;
+        }
+        var speed = BinaryPrimitives.ReadInt32LittleEndian(termios2.AsSpan(PtyNative.Termios2OSpeedOffset));
+        return speed > 0 ? speed : null;
+    }
+
+    private static void MakeRaw(string slavePath)
+    {
+        // Set raw mode through a slave descriptor, then close it: the settings live as long as the master.
+        var slave = PtyNative.Open(slavePath, PtyNative.ORdWr | PtyNative.ONoCtty);
+        Check(slave, $"open {slavePath}");
+        try
+        {
+            var termios = new byte[128];
+            Check(PtyNative.TcGetAttr(slave, termios), "tcgetattr");
+            PtyNative.CfMakeRaw(termios);
+            Check(PtyNative.TcSetAttr(slave, 0, termios), "tcsetattr");
+        }
+        finally
+        {
+            _ = PtyNative.Close(slave);
+        }
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var fd = _fd;
+            ObjectDisposedException.ThrowIf(fd < 0, this);
+            var revents = PollOnce(fd, PtyNative.PollIn, 0);
+            if ((revents & PtyNative.PollIn) != 0)
+            {
+                var n = ReadNow(fd, buffer.Span);
+                if (n > 0)
+                {
+                    return n;
+                }
+            }
+            if ((revents & PtyNative.PollHup) != 0 || revents < 0)
+            {
+                await Task.Delay(NoSlaveRetryMs, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            // Block in poll on a worker thread for a bounded slice, so cancellation is observed.
+            await Task.Factory.StartNew(() => PollOnce(fd, PtyNative.PollIn, PollSliceMs), cancellationToken,
+                TaskCreationOptions.DenyChildAttach, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) =>
+        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var offset = 0;
+        while (offset < buffer.Length)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var fd = _fd;
+            ObjectDisposedException.ThrowIf(fd < 0, this);
+            var n = PtyNative.Write(fd, ref MemoryMarshal.GetReference(buffer.Span[offset..]), (nuint)(buffer.Length - offset));
+            if (n > 0)
+            {
+                offset += (int)n;
+                continue;
+            }
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == PtyNative.EIo)
+            {
+                return; // nobody holds the port open: the bytes are lost on the wire
+            }
+            if (errno is PtyNative.EAgain or PtyNative.EIntr or 0)
+            {
+                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            throw new IOException($"write to pty master failed: errno {errno}");
+        }
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) =>
+        WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    private static int ReadNow(int fd, Span<byte> buffer)
+    {
+        var n = PtyNative.Read(fd, ref MemoryMarshal.GetReference(buffer), (nuint)buffer.Length);
+        if (n >= 0)
+        {
+            return (int)n;
+        }
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno is PtyNative.EAgain or PtyNative.EIntr or PtyNative.EIo)
+        {
+            return 0;
+        }
+        throw new IOException($"read from pty master failed: errno {errno}");
+    }
+
+    private static short PollOnce(int fd, short events, int timeoutMs)
+    {
+        var pfd = new PtyNative.PollFd { Fd = fd, Events = events };
+        var rc = PtyNative.Poll(ref pfd, 1, timeoutMs);
+        return rc < 0 ? (short)-1 : pfd.REvents;
+    }
+
+    private static void Check(int rc, string what)
+    {
+        if (rc < 0)
+        {
+            throw new IOException($"{what} failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    public override bool CanRead => _fd >= 0;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => _fd >= 0;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        var fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0)
+        {
+            _ = PtyNative.Close(fd);
+        }
+        base.Dispose(disposing);
+    }
+}
