@@ -44,7 +44,7 @@ public sealed class ProgressTracker
 
     public void Advance(long bytes, string? message = null)
     {
-        _done = Math.Min(_total, _done + bytes);
+        _done = Math.Clamp(_done + bytes, 0, Math.Max(0, _total));
         Report(message);
     }
 

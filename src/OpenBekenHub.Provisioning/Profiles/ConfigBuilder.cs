@@ -16,7 +16,7 @@ public static class ConfigBuilder
     /// channel types, flags and startup command. Throws <see cref="ProvisioningException"/> (InvalidField) when the
     /// profile is invalid or a value does not fit the block.
     /// </summary>
-    public static ObkConfig BuildConfig(ProvisioningProfile profile, ObkChip chip, DeviceIdentity identity, string? name, PinTemplate? template)
+    public static ObkConfig BuildConfigForIdentity(ProvisioningProfile profile, ObkChip chip, DeviceIdentity identity, string? name, PinTemplate? template)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(chip);
@@ -73,9 +73,9 @@ public static class ConfigBuilder
         return config;
     }
 
-    /// <summary>Convenience overload: identity from the MAC when known, else random.</summary>
+    /// <summary>The usual entry point: identity (names, client topic) from the MAC when known, else a random suffix.</summary>
     public static ObkConfig BuildConfig(ProvisioningProfile profile, ObkChip chip, string? name, MacAddress? mac, PinTemplate? template) =>
-        BuildConfig(profile, chip, DeviceIdentity.For(mac), name, template);
+        BuildConfigForIdentity(profile, chip, DeviceIdentity.For(mac), name, template);
 
     /// <summary>Joins startup commands into one line: <c>backlog a; b; c</c> (each part's own <c>backlog</c> prefix removed).</summary>
     public static string JoinStartup(params string?[] parts)
