@@ -52,7 +52,6 @@ public static class HubApp
         builder.Services.AddSingleton<SettingsStore>();
         builder.Services.AddSingleton<ApiTokenStore>();
         builder.Services.AddSingleton<ProfileStore>();
-        builder.Services.AddSingleton<Library.FirmwareLibrary>();
         builder.Services.AddHostedService<StoreInitializer>();
 
         builder.Services.AddSingleton<EmbeddedBrokerService>();
