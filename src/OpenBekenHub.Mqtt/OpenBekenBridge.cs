@@ -147,8 +147,15 @@ public sealed class OpenBekenBridge : IAsyncDisposable
         }
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        // the hosted service stops the bridge and the DI container disposes it again
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_flushLoop is not null)
         {

@@ -27,6 +27,13 @@ public static class HubApp
         });
         builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
         builder.Configuration.AddCommandLine(args);
+        var initial = builder.Configuration.GetSection(HubOptions.SectionName).Get<HubOptions>() ?? new HubOptions();
+        // settings saved from the pages sit above appsettings.json but below environment and command line
+        var userSettings = new UserSettingsFile(Path.Combine(initial.FullDataDirectory, UserSettingsFile.FileName));
+        builder.Configuration.AddJsonFile(userSettings.Path, optional: true, reloadOnChange: false);
+        builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.Configuration.AddCommandLine(args);
+        builder.Services.AddSingleton(userSettings);
 
         var hubOptions = builder.Configuration.GetSection(HubOptions.SectionName).Get<HubOptions>() ?? new HubOptions();
         builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.SectionName).ValidateOnStart();
@@ -44,6 +51,7 @@ public static class HubApp
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<SettingsStore>();
         builder.Services.AddSingleton<ApiTokenStore>();
+        builder.Services.AddSingleton<ProfileStore>();
         builder.Services.AddHostedService<StoreInitializer>();
 
         builder.Services.AddSingleton<EmbeddedBrokerService>();

@@ -1,3 +1,14 @@
+using System.Net;
+using System.Net.Sockets;
+using OpenBekenHub.Health;
+using OpenBekenHub.Library;
+using OpenBekenHub.Mqtt;
+using OpenBekenHub.Mqtt.Commands;
+using OpenBekenHub.Mqtt.Devices;
+using OpenBekenHub.Mqtt.Hosting;
+using OpenBekenHub.Mqtt.Options;
+using OpenBekenHub.Store;
+
 namespace OpenBekenHub.Hosting;
 
 /// <summary>The feature areas (bridge, flashing, jobs, pages' APIs), registered and mapped in one place.</summary>
@@ -5,14 +16,35 @@ internal static class HubFeatures
 {
     public static IServiceCollection AddHubFeatures(this IServiceCollection services)
     {
+        // the bridge is built before hosted services start, so "any free port" must be resolved now, not at bind time
+        services.PostConfigure<MqttOptions>(o =>
+        {
+            if (o.UsesEmbeddedBroker && o.Embedded.Port == 0)
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, 0);
+                probe.Start();
+                o.Embedded.Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            }
+        });
+        services.AddOptions<HomeAssistantOptions>().BindConfiguration(HomeAssistantOptions.SectionName).ValidateOnStart();
+        services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.SectionName);
+        services.AddSingleton<IDeviceStore, SqliteDeviceStore>();
+        services.AddOpenBekenBridge();
+        services.AddSingleton<IBrokerConnectionState, BridgeConnectionState>();
+        services.AddSingleton<FirmwareLibrary>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapHubFeatures(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").RequireAuthorization();
-        api.MapGet("/devices", () => TypedResults.Ok(Array.Empty<object>()))
+        api.MapGet("/devices", (DeviceRegistry registry) => TypedResults.Ok(registry.List()))
             .WithName("ListDevices").WithSummary("Devices the hub knows").WithTags("Devices");
         return app;
+    }
+
+    private sealed class BridgeConnectionState(OpenBekenBridge bridge) : IBrokerConnectionState
+    {
+        public bool IsConnected => bridge.IsConnected;
     }
 }

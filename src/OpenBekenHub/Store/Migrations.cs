@@ -96,6 +96,12 @@ internal static class Migrations
             updated_utc TEXT NOT NULL
         );
         """,
+        // 4: the bridge's full device record (roles, legacy HA ids, names) as JSON beside the indexed columns
+        """
+        ALTER TABLE devices ADD COLUMN record_json TEXT;
+        ALTER TABLE devices ADD COLUMN short_name TEXT;
+        CREATE INDEX ix_devices_client_topic ON devices(client_topic);
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;
