@@ -55,7 +55,7 @@ public sealed partial class BkLoader
         reset ??= ManualCenReset.Instance;
         var linkCheck = BkPacketCodec.Encode(new LinkCheckCommand());
         var clock = Stopwatch.StartNew();
-        var lastPulse = TimeSpan.MinValue;
+        var lastPulse = TimeSpan.FromDays(-1);
         var lastRebootText = TimeSpan.Zero;
         long garbage = 0;
         var attempts = 0;
