@@ -29,6 +29,7 @@ public sealed class BootloaderEmulator : IDisposable
     private bool _dropFired;
     private bool _corruptFired;
     private bool _disconnectFired;
+    private bool _silentFired;
     private int? _ignoredBaudOldRate;
     private long _bytesReceived;
     private long _bytesSent;
@@ -96,9 +97,10 @@ public sealed class BootloaderEmulator : IDisposable
             await linked.CancelAsync().ConfigureAwait(false);
             try
             {
-                await reader.ConfigureAwait(false);
+                // A stream whose reads ignore cancellation (FileStream on a tty) unblocks when its owner disposes it.
+                await reader.WaitAsync(TimeSpan.FromMilliseconds(500), CancellationToken.None).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
             {
             }
         }
@@ -263,8 +265,9 @@ public sealed class BootloaderEmulator : IDisposable
             reply[^1] ^= 0xFF;
             _logger.LogInformation("Fault: corrupting the last byte of reply #{Number}", number);
         }
-        if (faults.GoSilentAfterReplies is { } silentAfter && number > silentAfter)
+        if (faults.GoSilentAfterReplies is { } silentAfter && number > silentAfter && !_silentFired)
         {
+            _silentFired = true;
             _silent = true;
             _logger.LogInformation("Fault: going silent after {Count} replies", silentAfter);
             return null;

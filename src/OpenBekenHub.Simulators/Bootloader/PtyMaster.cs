@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Threading.Channels;
 
 namespace OpenBekenHub.Simulators.Bootloader;
 
@@ -13,7 +14,11 @@ internal sealed class PtyMaster : Stream
 {
     private const int PollSliceMs = 50;
     private const int NoSlaveRetryMs = 20;
+    private readonly Channel<byte[]> _incoming = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
     private int _fd;
+    private Thread? _reader;
+    private byte[]? _current;
+    private int _currentOffset;
 
     private PtyMaster(int fd, string slavePath)
     {
@@ -92,28 +97,77 @@ internal sealed class PtyMaster : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        while (true)
+        EnsureReader();
+        while (_current is null || _currentOffset >= _current.Length)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var fd = _fd;
-            ObjectDisposedException.ThrowIf(fd < 0, this);
-            var revents = PollOnce(fd, PtyNative.PollIn, 0);
-            if ((revents & PtyNative.PollIn) != 0)
+            ObjectDisposedException.ThrowIf(_fd < 0, this);
+            if (!await _incoming.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var n = ReadNow(fd, buffer.Span);
-                if (n > 0)
+                return 0;
+            }
+            if (_incoming.Reader.TryRead(out var next))
+            {
+                _current = next;
+                _currentOffset = 0;
+            }
+        }
+        var n = Math.Min(buffer.Length, _current.Length - _currentOffset);
+        _current.AsMemory(_currentOffset, n).CopyTo(buffer);
+        _currentOffset += n;
+        return n;
+    }
+
+    private void EnsureReader()
+    {
+        if (_reader is not null)
+        {
+            return;
+        }
+        lock (_incoming)
+        {
+            _reader ??= StartReader();
+        }
+    }
+
+    private Thread StartReader()
+    {
+        // A dedicated thread, not the thread pool: blocking polls must not starve (or be starved by) async work.
+        var thread = new Thread(ReadLoop) { IsBackground = true, Name = $"pty {SlavePath}" };
+        thread.Start();
+        return thread;
+    }
+
+    private void ReadLoop()
+    {
+        var buffer = new byte[256];
+        try
+        {
+            while (_fd is var fd and >= 0)
+            {
+                var revents = PollOnce(fd, PtyNative.PollIn, PollSliceMs);
+                if ((revents & PtyNative.PollIn) != 0)
                 {
-                    return n;
+                    var n = ReadNow(fd, buffer);
+                    if (n > 0)
+                    {
+                        // Bounded channel: when the emulator stops consuming, we stop reading and the host's writes
+                        // back up in the pty, as they would on a real line.
+                        _incoming.Writer.WriteAsync(buffer[..n]).AsTask().GetAwaiter().GetResult();
+                        continue;
+                    }
+                }
+                if ((revents & PtyNative.PollHup) != 0 || revents < 0)
+                {
+                    Thread.Sleep(NoSlaveRetryMs); // nobody holds the port open: wait for the host to come back
                 }
             }
-            if ((revents & PtyNative.PollHup) != 0 || revents < 0)
-            {
-                await Task.Delay(NoSlaveRetryMs, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            // Block in poll on a worker thread for a bounded slice, so cancellation is observed.
-            await Task.Factory.StartNew(() => PollOnce(fd, PtyNative.PollIn, PollSliceMs), cancellationToken,
-                TaskCreationOptions.DenyChildAttach, TaskScheduler.Default).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ChannelClosedException)
+        {
+        }
+        finally
+        {
+            _incoming.Writer.TryComplete();
         }
     }
 
@@ -208,6 +262,7 @@ internal sealed class PtyMaster : Stream
     protected override void Dispose(bool disposing)
     {
         var fd = Interlocked.Exchange(ref _fd, -1);
+        _incoming.Writer.TryComplete();
         if (fd >= 0)
         {
             _ = PtyNative.Close(fd);
