@@ -129,3 +129,34 @@ public sealed class TuyaConfigExtractorTests
         Assert.Equal(value, TuyaUserParams.Parse(text)[key]);
     }
 }
+
+public sealed class TuyaKvStorageWriterTests
+{
+    [Fact]
+    public void The_library_writer_produces_the_same_bytes_as_the_independently_built_storage()
+    {
+        var key = Enumerable.Range(1, 16).Select(i => (byte)(i * 13)).ToArray();
+        var expected = new SyntheticTuyaStorage { DeviceKey = key }
+            .Add("gw_bi", "{\"ap_ssid\":\"SmartLife\"}")
+            .Add("user_param_key", "{Jsonver:1.1.8,module:CB2S,rl1_pin:26}")
+            .Build();
+
+        var written = TuyaKvStorageWriter.Build(
+            [new("gw_bi", "{\"ap_ssid\":\"SmartLife\"}"), new("user_param_key", "{Jsonver:1.1.8,module:CB2S,rl1_pin:26}")], key);
+
+        Assert.Equal(expected, written);
+    }
+
+    [Fact]
+    public void A_stock_like_image_written_by_the_library_is_extracted()
+    {
+        var flash = new byte[0x200000];
+        flash.AsSpan().Fill(0xFF);
+        TuyaKvStorageWriter.WriteInto(flash, 0x1EE000, [new("user_param_key", "{module:CB2S,rl1_pin:26,bt1_pin:10,netled1_pin:8}")]);
+
+        var x = TuyaConfigExtractor.Extract(flash);
+
+        Assert.Equal(3, x.Proposal.Pins.Count);
+        Assert.Same(OpenBekenHub.Provisioning.Chips.ObkChips.BK7231N, x.Chip);
+    }
+}
