@@ -5,6 +5,9 @@
 #   publish-arm64    install-pi.sh --pack: dotnet publish -r linux-arm64 --self-contained into a tarball
 #   qemu-health      the arm64 build runs under qemu-user and answers /health (probed with deploy/healthcheck.sh,
 #                    the container's health probe); then the probe must fail once the hub is gone
+#   install-sandbox  install-pi.sh installs that tarball for real inside a private mount namespace (overlays on /etc,
+#                    /opt, /var/lib; shims for systemctl, udevadm, modprobe: deploy/test-install.sh), and the
+#                    installed service answers /health; nothing on the machine changes
 #   compose-config   docker compose config -q (or Debian's docker-compose v1) validates docker-compose.yml
 #   mosquitto-conf   deploy/mosquitto/mosquitto.conf runs in a local mosquitto, the compose health probe passes,
 #                    and the persistence file is written on shutdown
@@ -12,7 +15,7 @@
 #   lint-scripts     shellcheck on every shell script of the repository
 #   udev-rules       udevadm verify, or udev's own parser (udevadm test in a private mount namespace)
 #
-# Environment: OBKHUB_CHECK_QEMU=0 skips qemu-health; OBKHUB_CHECK_QEMU_TIMEOUT (seconds, default 180) bounds it.
+# Environment: OBKHUB_CHECK_QEMU=0 skips qemu-health and install-sandbox; OBKHUB_CHECK_INSTALL=0 skips the latter; OBKHUB_CHECK_QEMU_TIMEOUT (seconds, default 180) bounds it.
 #              DOTNET picks the dotnet executable.
 # Needs (Debian): qemu-user-static, arm64 multiarch libc6:arm64 libstdc++6:arm64 libssl3:arm64 (after
 #                 dpkg --add-architecture arm64 && apt-get update), docker-compose, shellcheck, mosquitto,
@@ -26,6 +29,7 @@ bg_pids=()
 passed=0
 failed=0
 skipped=0
+qemu_ok=0
 
 cleanup() {
   local pid
@@ -142,7 +146,30 @@ check_qemu() {
     fail qemu-health "healthcheck.sh still reports healthy after the hub stopped"
     return
   fi
+  qemu_ok=1
   pass qemu-health "/health answered $(head -c 80 "$tmp/health.out") after ${seconds}s under qemu-aarch64"
+}
+
+check_install() {
+  begin
+  if [ "${OBKHUB_CHECK_QEMU:-1}" = 0 ] || [ "${OBKHUB_CHECK_INSTALL:-1}" = 0 ]; then
+    skip install-sandbox "OBKHUB_CHECK_QEMU=0 or OBKHUB_CHECK_INSTALL=0"
+    return
+  fi
+  if [ ! -f "$tmp/obkhub-linux-arm64.tar.gz" ] || [ "$qemu_ok" != 1 ]; then
+    skip install-sandbox "needs the arm64 tarball running under qemu (publish-arm64, qemu-health)"
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null 2>&1 || ! grep -qw overlay /proc/filesystems; then
+    skip install-sandbox "needs root, unshare and overlayfs for a sealed-off install"
+    return
+  fi
+  if bash "$repo/deploy/test-install.sh" "$tmp/obkhub-linux-arm64.tar.gz" "$tmp/install" "$(free_port)" \
+    >"$tmp/install.log" 2>&1; then
+    pass install-sandbox "$(tail -n 1 "$tmp/install.log")"
+  else
+    fail install-sandbox "install-pi.sh in a sealed-off namespace failed" "$tmp/install.log"
+  fi
 }
 
 check_compose() {
@@ -308,6 +335,7 @@ check_udev() {
 started=$SECONDS
 check_publish
 check_qemu
+check_install
 check_compose
 check_mosquitto
 check_systemd
