@@ -16,7 +16,8 @@
 #   udev-rules       udevadm verify, or udev's own parser (udevadm test in a private mount namespace)
 #
 # Environment: OBKHUB_CHECK_QEMU=0 skips qemu-health and install-sandbox; OBKHUB_CHECK_INSTALL=0 skips the latter; OBKHUB_CHECK_QEMU_TIMEOUT (seconds, default 180) bounds it.
-#              DOTNET picks the dotnet executable.
+#              DOTNET picks the dotnet executable. Missing tools are installed first by deploy/check-deps.sh
+#              (as root or with password-less sudo; OBKHUB_CHECK_NO_INSTALL=1 turns that off).
 # Needs (Debian): qemu-user-static, arm64 multiarch libc6:arm64 libstdc++6:arm64 libssl3:arm64 (after
 #                 dpkg --add-architecture arm64 && apt-get update), docker-compose, shellcheck, mosquitto,
 #                 mosquitto-clients, systemd, udev; each missing one only skips its step.
@@ -333,6 +334,7 @@ check_udev() {
 }
 
 started=$SECONDS
+bash "$repo/deploy/check-deps.sh"
 check_publish
 check_qemu
 check_install
