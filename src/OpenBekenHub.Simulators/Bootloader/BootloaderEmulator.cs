@@ -36,6 +36,7 @@ public sealed class BootloaderEmulator : IDisposable
     private long _repliesSent;
     private long _framesReceived;
     private long _garbageBytes;
+    private long _coalescedLinkChecks;
     private volatile bool _resetRequested;
 
     public BootloaderEmulator(EmulatorOptions options, ILogger? logger = null)
@@ -71,6 +72,9 @@ public sealed class BootloaderEmulator : IDisposable
 
     /// <summary>Bytes discarded because they arrived at a rate the chip was not listening at.</summary>
     public long GarbageBytes => Interlocked.Read(ref _garbageBytes);
+
+    /// <summary>Link checks not answered because a newer one was already waiting behind them.</summary>
+    public long CoalescedLinkChecks => Interlocked.Read(ref _coalescedLinkChecks);
 
     /// <summary>True after a Reboot command until the next reset.</summary>
     public bool RunningApp => _core.RunningApp;
@@ -180,9 +184,23 @@ public sealed class BootloaderEmulator : IDisposable
                 continue;
             }
             parser.Append(chunk.Data, chunk.StartMs, chunk.EndMs);
-            while (parser.TryTake() is { } frame)
+            var frames = new List<HostFrame>();
+            while (parser.TryTake() is { } next)
             {
+                frames.Add(next);
+            }
+            for (var i = 0; i < frames.Count; i++)
+            {
+                var frame = frames[i];
                 Interlocked.Increment(ref _framesReceived);
+                if (IsLinkCheck(frame) && i + 1 < frames.Count && IsLinkCheck(frames[i + 1]))
+                {
+                    // A burst of link checks that queued up while we were not reading (the host retries every
+                    // millisecond or so): on the wire most of them fell before the window. Answer the last one only,
+                    // or the host finds a pile of stale replies in front of its next command (hid_download_py#3).
+                    Interlocked.Increment(ref _coalescedLinkChecks);
+                    continue;
+                }
                 var reply = Decide(frame, out var replyAtMs, out var switchTo);
                 if (switchTo is { } newBaud)
                 {
@@ -306,6 +324,8 @@ public sealed class BootloaderEmulator : IDisposable
         Interlocked.Add(ref _bytesSent, reply.Length);
         Interlocked.Increment(ref _repliesSent);
     }
+
+    private static bool IsLinkCheck(HostFrame frame) => !frame.IsLong && frame.Command == 0x00;
 
     private bool IsGarbage(int length)
     {

@@ -12,23 +12,25 @@ internal sealed class LineClock
 
     public static double WireMs(int bytes, int baud) => bytes * 10_000.0 / baud;
 
+    /// <summary>Wait until the deadline, give or take a quarter millisecond; sleeps rather than spins, so a busy
+    /// machine is not slowed further (the deadline, not the error, is what the next wait is scheduled against).</summary>
     public async Task WaitUntilAsync(double deadlineMs, CancellationToken cancellationToken)
     {
-        var remaining = deadlineMs - NowMs;
-        if (remaining > 1.5)
+        while (true)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(remaining - 1.0), cancellationToken).ConfigureAwait(false);
-        }
-        while (NowMs < deadlineMs)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (deadlineMs - NowMs > 0.2)
+            var remaining = deadlineMs - NowMs;
+            if (remaining <= 0.25)
             {
-                await Task.Yield();
+                return;
+            }
+            if (remaining > 1.2)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(remaining - 1.0), cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                Thread.SpinWait(50);
+                cancellationToken.ThrowIfCancellationRequested();
+                Thread.Yield();
             }
         }
     }

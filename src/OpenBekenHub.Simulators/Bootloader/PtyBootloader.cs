@@ -51,7 +51,7 @@ public sealed class PtyBootloader : IAsyncDisposable
 
     private void OpenLine()
     {
-        var master = PtyMaster.Open();
+        var master = PtyMaster.Open(Emulator.Options.BaudTimeMode ? 256 : 4096);
         var temp = HostPath + ".new";
         File.Delete(temp);
         File.CreateSymbolicLink(temp, master.SlavePath);

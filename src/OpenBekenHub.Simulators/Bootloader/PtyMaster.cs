@@ -13,23 +13,27 @@ namespace OpenBekenHub.Simulators.Bootloader;
 internal sealed class PtyMaster : Stream
 {
     private const int PollSliceMs = 50;
-    private const int NoSlaveRetryMs = 20;
+    private const int NoSlaveRetryMs = 5;
     private readonly Channel<byte[]> _incoming = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
     private int _fd;
     private Thread? _reader;
     private byte[]? _current;
     private int _currentOffset;
 
-    private PtyMaster(int fd, string slavePath)
+    private readonly int _readChunk;
+
+    private PtyMaster(int fd, string slavePath, int readChunk)
     {
         _fd = fd;
+        _readChunk = readChunk;
         SlavePath = slavePath;
     }
 
     /// <summary>/dev/pts/N</summary>
     public string SlavePath { get; }
 
-    public static PtyMaster Open()
+    /// <param name="readChunk">Bytes taken from the pty at a time: small keeps back-pressure honest in baud-time mode.</param>
+    public static PtyMaster Open(int readChunk = 4096)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -51,7 +55,7 @@ internal sealed class PtyMaster : Stream
             MakeRaw(slavePath);
             var flags = PtyNative.Fcntl(fd, PtyNative.FGetFl, 0);
             Check(PtyNative.Fcntl(fd, PtyNative.FSetFl, flags | PtyNative.ONonBlock), "fcntl O_NONBLOCK");
-            return new PtyMaster(fd, slavePath);
+            return new PtyMaster(fd, slavePath, readChunk);
         }
         catch
         {
@@ -139,7 +143,7 @@ internal sealed class PtyMaster : Stream
 
     private void ReadLoop()
     {
-        var buffer = new byte[256];
+        var buffer = new byte[_readChunk];
         try
         {
             while (_fd is var fd and >= 0)

@@ -4,7 +4,15 @@ using OpenBekenHub.TestKit;
 
 namespace OpenBekenHub.Simulators.Tests.Bootloader;
 
+/// <summary>Tests with real ports and external processes, whose timing must not compete with the rest of the suite.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialLineCollection
+{
+    public const string Name = "Serial line (not parallel)";
+}
+
 /// <summary>The emulator behind a real pseudo-terminal, driven through System.IO.Ports as a flasher would.</summary>
+[Collection(SerialLineCollection.Name)]
 public sealed class PtyBootloaderTests
 {
     private static readonly byte[] LinkCheck = [0x01, 0xE0, 0xFC, 0x01, 0x00];
