@@ -121,7 +121,9 @@ public sealed class BootloaderEmulator : IDisposable
                 var baud = _currentBaud;
                 var bufferSize = _options.BaudTimeMode ? Math.Clamp(baud / 10 / 500, 16, 1024) : 8192;
                 var buffer = new byte[bufferSize];
-                var n = await stream.ReadAsync(buffer, ct).ConfigureAwait(false);
+                var pending = stream.ReadAsync(buffer, ct);
+                var waited = !pending.IsCompleted;
+                var n = await pending.ConfigureAwait(false);
                 if (n == 0)
                 {
                     break;
@@ -146,9 +148,10 @@ public sealed class BootloaderEmulator : IDisposable
                 var end = now;
                 if (_options.BaudTimeMode)
                 {
-                    // Back-to-back with the previous chunk when the data was already waiting (a full buffer, or we
-                    // are only late by scheduling), else the line was idle and this chunk started arriving now.
-                    start = n == bufferSize || now - rxFreeMs < 2.0 ? Math.Max(rxFreeMs, now - LineClock.WireMs(n, baud)) : now;
+                    // Data that was already waiting arrived back-to-back with the previous chunk (and if we fell
+                    // behind, it is on the wire already: catch up). A read that had to wait means the line was idle
+                    // and this chunk started arriving now.
+                    start = waited ? now : Math.Max(rxFreeMs, now - LineClock.WireMs(n, baud));
                     end = start + LineClock.WireMs(n, baud);
                     rxFreeMs = end;
                     await _clock.WaitUntilAsync(end, ct).ConfigureAwait(false);
