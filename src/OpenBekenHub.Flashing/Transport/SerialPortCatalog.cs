@@ -80,9 +80,9 @@ public static class SerialPortCatalog
             }
             var driver = LinkTargetName(Path.Combine(deviceLink, "driver"));
             var usbDir = FindUsbDevice(deviceLink);
-            if (usbDir is null && name.StartsWith("ttyS", StringComparison.Ordinal) && driver is "serial8250" or null)
+            if (usbDir is null && name.StartsWith("ttyS", StringComparison.Ordinal) && ReadAttr(entry, "type") == "0")
             {
-                continue; // legacy 8250 placeholders that are present on every PC
+                continue; // legacy 8250 placeholders (type 0 = no UART behind them), present on every PC
             }
             var vid = ReadAttr(usbDir, "idVendor");
             var pid = ReadAttr(usbDir, "idProduct");

@@ -96,15 +96,38 @@ public sealed class FlashSessionPtyTests
     {
         await using var port = await EmulatedPort.StartAsync(EmulatedChip.Bk7231N);
         var qio = TestImages.Qio(EmulatedChip.Bk7231N, 12_000);
-        await using var session = await port.ConnectAsync(cancellationToken: Ct);
+        var reports = new List<OpenBekenHub.Flashing.Progress.FlashProgress>();
+        var progress = new SyncProgress(reports);
+        await using var session = await FlashSession.OpenSerialAsync(port.HostPath, EmulatedPort.SessionOptions(), progress, cancellationToken: Ct);
 
         var result = await session.WriteImageAsync(qio, new WriteImageOptions { SkipBackup = true }, Ct);
 
+        lock (reports)
+        {
+            var writing = reports.Where(r => r.Phase == OpenBekenHub.Flashing.Progress.FlashPhase.Writing && r.BytesTotal > 0).ToList();
+            Assert.NotEmpty(writing);
+            Assert.Equal(writing[^1].BytesTotal, writing[^1].BytesDone);
+            Assert.Contains(reports, r => r.Phase == OpenBekenHub.Flashing.Progress.FlashPhase.Unprotecting);
+        }
         Assert.True(result.StatusRegisterWritten);
         Assert.Equal(0u, result.Offset);
         Assert.Equal(qio, port.Emulator.Flash.Snapshot().AsSpan(0, qio.Length).ToArray());
         Assert.Equal(0x001C, port.Emulator.Flash.StatusRegister & 0x407C);
         Assert.True((await session.VerifyAsync(qio, cancellationToken: Ct)).Matches);
+
+        await session.RebootAsync(Ct);
+        await Eventually.TrueAsync(() => port.Emulator.RunningApp, TimeSpan.FromSeconds(5), "the chip left download mode");
+    }
+
+    private sealed class SyncProgress(List<OpenBekenHub.Flashing.Progress.FlashProgress> sink) : IProgress<OpenBekenHub.Flashing.Progress.FlashProgress>
+    {
+        public void Report(OpenBekenHub.Flashing.Progress.FlashProgress value)
+        {
+            lock (sink)
+            {
+                sink.Add(value);
+            }
+        }
     }
 
     [Theory]
