@@ -81,6 +81,7 @@ public static class HubApp
         app.MapOpenApi();
         app.MapRazorPages();
         app.MapHubFeatures();
+        Live.LiveApi.MapLive(app);
         return app;
     }
 
