@@ -5,6 +5,11 @@
 #   publish-arm64    install-pi.sh --pack: dotnet publish -r linux-arm64 --self-contained into a tarball
 #   qemu-health      the arm64 build runs under qemu-user and answers /health (probed with deploy/healthcheck.sh,
 #                    the container's health probe); then the probe must fail once the hub is gone
+#   install-sandbox  install-pi.sh installs that tarball for real inside a private mount namespace (overlays on /etc,
+#                    /opt, /var/lib; shims for systemctl, udevadm, modprobe: deploy/test-install.sh), and the
+#                    installed service answers /health; nothing on the machine changes
+#   dockerfile       no docker engine here: the Dockerfile's own build-stage command runs in a copy of the context
+#                    filtered by Dockerfile.dockerignore, then its ENTRYPOINT+CMD must pass its HEALTHCHECK command
 #   compose-config   docker compose config -q (or Debian's docker-compose v1) validates docker-compose.yml
 #   mosquitto-conf   deploy/mosquitto/mosquitto.conf runs in a local mosquitto, the compose health probe passes,
 #                    and the persistence file is written on shutdown
@@ -12,8 +17,9 @@
 #   lint-scripts     shellcheck on every shell script of the repository
 #   udev-rules       udevadm verify, or udev's own parser (udevadm test in a private mount namespace)
 #
-# Environment: OBKHUB_CHECK_QEMU=0 skips qemu-health; OBKHUB_CHECK_QEMU_TIMEOUT (seconds, default 180) bounds it.
-#              DOTNET picks the dotnet executable.
+# Environment: OBKHUB_CHECK_QEMU=0 skips qemu-health and install-sandbox; OBKHUB_CHECK_INSTALL=0 skips the latter; OBKHUB_CHECK_QEMU_TIMEOUT (seconds, default 180) bounds it.
+#              DOTNET picks the dotnet executable. Missing tools are installed first by deploy/check-deps.sh
+#              (as root or with password-less sudo; OBKHUB_CHECK_NO_INSTALL=1 turns that off).
 # Needs (Debian): qemu-user-static, arm64 multiarch libc6:arm64 libstdc++6:arm64 libssl3:arm64 (after
 #                 dpkg --add-architecture arm64 && apt-get update), docker-compose, shellcheck, mosquitto,
 #                 mosquitto-clients, systemd, udev; each missing one only skips its step.
@@ -26,6 +32,7 @@ bg_pids=()
 passed=0
 failed=0
 skipped=0
+qemu_ok=0
 
 cleanup() {
   local pid
@@ -142,7 +149,128 @@ check_qemu() {
     fail qemu-health "healthcheck.sh still reports healthy after the hub stopped"
     return
   fi
+  qemu_ok=1
   pass qemu-health "/health answered $(head -c 80 "$tmp/health.out") after ${seconds}s under qemu-aarch64"
+}
+
+check_install() {
+  begin
+  if [ "${OBKHUB_CHECK_QEMU:-1}" = 0 ] || [ "${OBKHUB_CHECK_INSTALL:-1}" = 0 ]; then
+    skip install-sandbox "OBKHUB_CHECK_QEMU=0 or OBKHUB_CHECK_INSTALL=0"
+    return
+  fi
+  if [ ! -f "$tmp/obkhub-linux-arm64.tar.gz" ] || [ "$qemu_ok" != 1 ]; then
+    skip install-sandbox "needs the arm64 tarball running under qemu (publish-arm64, qemu-health)"
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null 2>&1 || ! grep -qw overlay /proc/filesystems; then
+    skip install-sandbox "needs root, unshare and overlayfs for a sealed-off install"
+    return
+  fi
+  if bash "$repo/deploy/test-install.sh" "$tmp/obkhub-linux-arm64.tar.gz" "$tmp/install" "$(free_port)" \
+    >"$tmp/install.log" 2>&1; then
+    pass install-sandbox "$(tail -n 1 "$tmp/install.log")"
+  else
+    fail install-sandbox "install-pi.sh in a sealed-off namespace failed" "$tmp/install.log"
+  fi
+}
+
+# The Dockerfile cannot be built here (no docker engine), so this runs what it would: the build stage's publish
+# command, taken from the Dockerfile, in a copy of the context filtered by deploy/Dockerfile.dockerignore, for this
+# machine's architecture; then ENTRYPOINT + CMD from the Dockerfile (address, port and /data moved to temp) must
+# pass the HEALTHCHECK command, also taken from the Dockerfile. Only /app, /data and the port are rewritten.
+check_dockerfile() {
+  begin
+  local py=""
+  py="$(command -v /usr/bin/python3 || command -v python3 || true)"
+  if [ -z "$py" ]; then
+    skip dockerfile "no python3 to read the Dockerfile"
+    return
+  fi
+  if ! command -v "${DOTNET:-dotnet}" >/dev/null 2>&1; then
+    skip dockerfile "no dotnet SDK on PATH"
+    return
+  fi
+  local d="$tmp/docker" port arch
+  port="$(free_port)"
+  case "$(uname -m)" in
+    x86_64) arch=amd64 ;;
+    aarch64) arch=arm64 ;;
+    *) skip dockerfile "no Docker TARGETARCH for $(uname -m)"; return ;;
+  esac
+  mkdir -p "$d/ctx" "$d/data"
+  if ! "$py" - "$repo/deploy/Dockerfile" "$d/app" "$d/artifacts" "$d/data" "$port" >"$d/plan.sh" 2>"$d/plan.err" <<'PY'
+import json, re, shlex, sys
+dockerfile, app, artifacts, data, port = sys.argv[1:6]
+text = re.sub(r'\\\n', ' ', open(dockerfile).read())
+lines = [l.strip() for l in text.splitlines() if l.strip() and not l.strip().startswith('#')]
+stage = run = entry = cmd = health = None
+for l in lines:
+    word = l.split()[0].upper()
+    if word == 'FROM':
+        stage = l.split()[-1]
+    elif word == 'RUN' and stage == 'build' and 'dotnet publish' in l:
+        run = l[4:].strip()
+        while run.startswith('--'):
+            run = run.split(None, 1)[1]
+    elif word == 'ENTRYPOINT':
+        entry = json.loads(l[len('ENTRYPOINT'):])
+    elif word == 'CMD':
+        cmd = json.loads(l[len('CMD'):])
+    elif word == 'HEALTHCHECK':
+        health = json.loads(l[l.index(' CMD ') + 5:])
+if not (run and entry and cmd and health):
+    sys.exit('the Dockerfile lacks the build stage publish RUN, ENTRYPOINT, CMD or HEALTHCHECK CMD')
+def here(arg):
+    arg = arg.replace('/tmp/artifacts', artifacts).replace('0.0.0.0:8080', '127.0.0.1:' + port)
+    arg = re.sub(r'(?<![\w.])/app(?=/|\b)', app, arg)
+    return data if arg == '/data' else (port if arg == '8080' else arg)
+print('build=' + shlex.quote(here(run)))
+print('start=(' + ' '.join(shlex.quote(here(a)) for a in entry + cmd) + ')')
+print('probe=(' + ' '.join(shlex.quote(here(a)) for a in health) + ')')
+PY
+  then
+    fail dockerfile "could not read deploy/Dockerfile" "$d/plan.err"
+    return
+  fi
+  local build="" start=() probe=()
+  # shellcheck disable=SC1091
+  . "$d/plan.sh"
+  # The build context as docker would send it: the repository minus deploy/Dockerfile.dockerignore's patterns.
+  local excludes=() pattern
+  while IFS= read -r pattern; do
+    pattern="${pattern%%#*}"
+    pattern="${pattern// /}"
+    [ -z "$pattern" ] && continue
+    if [ "${pattern#\*\*/}" != "$pattern" ]; then
+      excludes+=(--no-anchored "--exclude=${pattern#\*\*/}")
+    else
+      excludes+=(--anchored "--exclude=./$pattern")
+    fi
+  done <"$repo/deploy/Dockerfile.dockerignore"
+  tar -C "$repo" "${excludes[@]}" -cf - . | tar -C "$d/ctx" -xf -
+  if ! (cd "$d/ctx" && TARGETARCH="$arch" bash -c "$build") >"$d/build.log" 2>&1; then
+    fail dockerfile "the Dockerfile's build stage failed for $arch (in the filtered context)" "$d/build.log"
+    return
+  fi
+  OBKHUB_ADMIN_PASSWORD=x "${start[@]}" >"$d/run.log" 2>&1 &
+  local pid=$! up=""
+  bg_pids+=("$pid")
+  while [ $((SECONDS - step_started)) -lt 240 ]; do
+    if "${probe[@]}" >/dev/null 2>&1; then
+      up=1
+      break
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 1
+  done
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  if [ -z "$up" ]; then
+    fail dockerfile "ENTRYPOINT+CMD did not pass the HEALTHCHECK" "$d/run.log"
+    return
+  fi
+  pass dockerfile "build stage ($arch, $(du -sh "$d/app" | cut -f1)), ENTRYPOINT+CMD, HEALTHCHECK ok"
 }
 
 check_compose() {
@@ -306,8 +434,11 @@ check_udev() {
 }
 
 started=$SECONDS
+bash "$repo/deploy/check-deps.sh"
 check_publish
 check_qemu
+check_install
+check_dockerfile
 check_compose
 check_mosquitto
 check_systemd

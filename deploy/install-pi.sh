@@ -171,9 +171,10 @@ install_build() {
 # First admin password; without it the first start prints a generated one to the journal:
 #OBKHUB_ADMIN_PASSWORD=
 ENV
-    chown root:obkhub "$config_dir/obkhub.env"
-    chmod 0640 "$config_dir/obkhub.env"
   fi
+  # It may hold passwords: readable by root and the service's group only.
+  chown root:obkhub "$config_dir/obkhub.env"
+  chmod 0640 "$config_dir/obkhub.env"
 
   say "installing and starting $unit_name.service"
   install -m 0644 "$deploy_src/systemd/obkhub.service" "/etc/systemd/system/$unit_name.service"

@@ -42,7 +42,7 @@ public sealed class BridgeHarness : IAsyncDisposable
             new BrokerEndpoint(harness.Broker.Host, harness.Broker.Port, ClientId: "obkhub"),
             harness.Store,
             ha ?? new HomeAssistantOptions { JitterWindow = TimeSpan.FromMilliseconds(500), HubBaseUrl = "http://hub.local:8080" },
-            new BridgeOptions { CommandTimeout = TimeSpan.FromSeconds(5) },
+            new BridgeOptions { CommandTimeout = TimeSpan.FromSeconds(15) },
             reconnect: new ReconnectPolicy(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)));
         await harness.Bridge.StartAsync(CancellationToken.None);
         return harness;

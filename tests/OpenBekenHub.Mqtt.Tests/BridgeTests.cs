@@ -189,7 +189,7 @@ public sealed class BridgeTests
         await h.AllAdoptedAsync(1);
         var id = h.DeviceOf(h.Fleet[0]).Id;
         var topic = $"homeassistant/device/{id}/config";
-        await Eventually.TrueAsync(() => h.HomeAssistant.On(topic).Any(m => m.Payload.Length > 0), because: "announced");
+        await Eventually.TrueAsync(() => h.HomeAssistant.On(topic).Any(m => m.Payload.Contains("\"energy\"", StringComparison.Ordinal) && m.Payload.Contains("relay_1", StringComparison.Ordinal)), because: "announced with its meter and relay");
         var first = JsonNode.Parse(h.HomeAssistant.On(topic).Last().Payload)!;
 
         await h.Bridge.UpdateAsync(id, "Kitchen kettle", "Kitchen", CancellationToken.None);

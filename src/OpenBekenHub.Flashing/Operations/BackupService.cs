@@ -93,19 +93,27 @@ public sealed class BackupService(BkLoader loader, ILogger? logger = null)
         return await SaveAsync(directory, chip.Id, flashIdHex, data, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes <paramref name="data"/> and its sidecar; used by <see cref="BackupAsync"/>.</summary>
-    public async Task<BackupResult> SaveAsync(string directory, string chipId, string flashIdHex, byte[] data, CancellationToken cancellationToken = default)
+    /// <summary>Writes <paramref name="data"/> and its sidecar under the standard backup name; used by <see cref="BackupAsync"/>.</summary>
+    public Task<BackupResult> SaveAsync(string directory, string chipId, string flashIdHex, byte[] data, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(data);
         Directory.CreateDirectory(directory);
-        var now = DateTimeOffset.Now;
-        var stamp = now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        var stamp = DateTimeOffset.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         var baseName = $"{chipId}_{flashIdHex.ToLowerInvariant()}_{stamp}";
         var path = Path.Combine(directory, baseName + ".bin");
         for (var i = 2; File.Exists(path); i++)
         {
             path = Path.Combine(directory, $"{baseName}-{i}.bin");
         }
+        return SaveAsAsync(path, chipId, flashIdHex, data, cancellationToken);
+    }
+
+    /// <summary>Writes <paramref name="data"/> to <paramref name="path"/> with a JSON sidecar next to it.</summary>
+    public async Task<BackupResult> SaveAsAsync(string path, string chipId, string flashIdHex, byte[] data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var now = DateTimeOffset.Now;
         var manifest = new BackupManifest(
             chipId,
             flashIdHex,

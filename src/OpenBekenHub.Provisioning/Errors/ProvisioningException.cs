@@ -39,11 +39,22 @@ public class ProvisioningException : Exception
     /// <summary>What the user can do about it.</summary>
     public string Hint { get; }
 
-    /// <summary>Process exit code for the CLI: 3 for bad input, 4 for "not found".</summary>
+    /// <summary>Process exit code for the CLI (see <see cref="ProvisioningExitCodes"/>; 20+ so they never collide with the flasher's 1-13).</summary>
     public int ExitCode => Kind switch
     {
-        ProvisioningErrorKind.TuyaConfigNotFound => 4,
-        ProvisioningErrorKind.Erased => 4,
-        _ => 3,
+        ProvisioningErrorKind.InvalidField or ProvisioningErrorKind.BadTemplate => ProvisioningExitCodes.InvalidInput,
+        ProvisioningErrorKind.TuyaConfigNotFound or ProvisioningErrorKind.Erased => ProvisioningExitCodes.NotFound,
+        _ => ProvisioningExitCodes.InvalidConfigBlock,
     };
+}
+
+/// <summary>Exit codes of provisioning errors.</summary>
+public static class ProvisioningExitCodes
+{
+    /// <summary>A profile, name or template value is invalid or does not fit the config block.</summary>
+    public const int InvalidInput = 20;
+    /// <summary>A config block read back is damaged (magic, version, check byte, length).</summary>
+    public const int InvalidConfigBlock = 21;
+    /// <summary>Nothing to read: erased config sector, or no Tuya storage in the dump.</summary>
+    public const int NotFound = 22;
 }

@@ -6,7 +6,6 @@ public sealed record PinRole(int Number, string EnumName, string ShortName)
     /// <summary>The name to send with <c>SetPinRole</c>: the short name, or <c>None</c> for role 0 (whose short name is a blank).</summary>
     public string CommandName => Number == 0 ? "None" : ShortName;
 
-    /// <summary>Roles whose channel is meaningful (everything except None and the pure bus/driver pins is channel-driven).</summary>
     public override string ToString() => CommandName + " (" + Number + ")";
 }
 

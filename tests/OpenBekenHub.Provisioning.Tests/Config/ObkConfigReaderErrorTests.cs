@@ -72,3 +72,20 @@ public sealed class ObkConfigReaderErrorTests
         Assert.Equal(ProvisioningErrorKind.BadMagic, error!.Kind);
     }
 }
+
+public sealed class ProvisioningExitCodeTests
+{
+    [Theory]
+    [InlineData(ProvisioningErrorKind.InvalidField, ProvisioningExitCodes.InvalidInput)]
+    [InlineData(ProvisioningErrorKind.BadTemplate, ProvisioningExitCodes.InvalidInput)]
+    [InlineData(ProvisioningErrorKind.ChecksumMismatch, ProvisioningExitCodes.InvalidConfigBlock)]
+    [InlineData(ProvisioningErrorKind.BadMagic, ProvisioningExitCodes.InvalidConfigBlock)]
+    [InlineData(ProvisioningErrorKind.Erased, ProvisioningExitCodes.NotFound)]
+    [InlineData(ProvisioningErrorKind.TuyaConfigNotFound, ProvisioningExitCodes.NotFound)]
+    public void Each_error_kind_has_an_exit_code_apart_from_the_flasher_codes(ProvisioningErrorKind kind, int code)
+    {
+        var ex = new ProvisioningException(kind, "m", "h");
+        Assert.Equal(code, ex.ExitCode);
+        Assert.True(ex.ExitCode >= 20);
+    }
+}

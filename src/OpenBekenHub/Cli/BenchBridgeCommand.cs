@@ -1,0 +1,403 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text.Json;
+using MQTTnet;
+using MQTTnet.Protocol;
+using OpenBekenHub.Mqtt;
+using OpenBekenHub.Mqtt.Connection;
+using OpenBekenHub.Mqtt.Devices;
+using OpenBekenHub.Mqtt.Events;
+using OpenBekenHub.Mqtt.Options;
+
+namespace OpenBekenHub.Cli;
+
+/// <summary>One benchmark configuration's figures.</summary>
+public sealed record BenchBridgeResult(
+    string Broker,
+    int Plugs,
+    double AdoptSeconds,
+    double JitterWindowSeconds,
+    double BirthToAllConfigsSeconds,
+    int ConfigsAfterBirth,
+    int LatencySamples,
+    double PlainP50Ms,
+    double PlainP99Ms,
+    double BridgeP50Ms,
+    double BridgeP99Ms,
+    double AddedP50Ms,
+    double AddedP99Ms,
+    double HubRssMb,
+    double HubPeakRssMb,
+    double SimulatorRssMb);
+
+/// <summary>
+/// "obkhub bench bridge": N simulated plugs (in a child "obkhub simulate plugs" process) on the embedded broker (hosted
+/// in this process, as the hub does) or on a Mosquitto process; the bridge in this process. Measures the time from
+/// an HA birth message until every device's config has arrived at an HA-like subscriber, the latency of a state
+/// change published on a plug topic until the bridge's event stream yields it against a plain subscriber on the same
+/// broker, and this process's RSS. Returns the "bridge" verb; the host adds it under "bench".
+/// </summary>
+public static class BenchBridgeCommand
+{
+    public static Command Create()
+    {
+        var counts = new Option<string>("--counts") { Description = "Comma-separated plug counts", DefaultValueFactory = _ => "1000,10000" };
+        var brokers = new Option<string>("--brokers") { Description = "Comma-separated: embedded, mosquitto", DefaultValueFactory = _ => "embedded,mosquitto" };
+        var window = new Option<double>("--window") { Description = "HA re-announce jitter window in seconds", DefaultValueFactory = _ => 30 };
+        var samples = new Option<int>("--samples") { Description = "State-change latency samples", DefaultValueFactory = _ => 500 };
+        var json = new Option<bool>("--json") { Description = "Machine-readable output" };
+        var command = new Command("bridge", "Benchmark the MQTT bridge with 1,000-10,000 simulated plugs (announce time, added latency, RSS)");
+        foreach (var option in new Option[] { counts, brokers, window, samples, json })
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction(async (ParseResult r, CancellationToken ct) =>
+        {
+            var results = new List<BenchBridgeResult>();
+            foreach (var broker in r.GetValue(brokers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                foreach (var n in r.GetValue(counts)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)))
+                {
+                    await Console.Error.WriteLineAsync($"bench bridge: {n} plugs on {broker} ...");
+                    var result = await RunAsync(broker, n, TimeSpan.FromSeconds(r.GetValue(window)), r.GetValue(samples), Console.Error, ct);
+                    results.Add(result);
+                    await Console.Error.WriteLineAsync(JsonSerializer.Serialize(result));
+                }
+            }
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                Print(results);
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static void Print(List<BenchBridgeResult> results)
+    {
+        Console.WriteLine("| broker | plugs | adopt s | window s | birth->all configs s | plain p50/p99 ms | bridge p50/p99 ms | added p50/p99 ms | hub RSS MB (peak) | simulator RSS MB |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var x in results)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {x.Broker} | {x.Plugs} | {x.AdoptSeconds:0.0} | {x.JitterWindowSeconds:0} | {x.BirthToAllConfigsSeconds:0.0} ({x.ConfigsAfterBirth} configs) | {x.PlainP50Ms:0.00} / {x.PlainP99Ms:0.00} | {x.BridgeP50Ms:0.00} / {x.BridgeP99Ms:0.00} | {x.AddedP50Ms:0.00} / {x.AddedP99Ms:0.00} | {x.HubRssMb:0} ({x.HubPeakRssMb:0}) | {x.SimulatorRssMb:0} |"));
+        }
+    }
+
+    /// <summary>Runs one configuration: <paramref name="broker"/> is "embedded" or "mosquitto".</summary>
+    public static async Task<BenchBridgeResult> RunAsync(string broker, int plugs, TimeSpan window, int samples, TextWriter log, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var port = FreePort();
+        await using var brokerProcess = await StartBrokerAsync(broker, port, ct);
+        using var simulator = StartSimulator(plugs, port);
+        var store = new InMemoryDeviceStore();
+        var ha = new HomeAssistantOptions { JitterWindow = window, HubBaseUrl = "http://obkhub.local:8080" };
+        await using var bridge = new OpenBekenBridge(new BrokerEndpoint("127.0.0.1", port, ClientId: "obkhub-bench"), store, ha,
+            reconnect: new ReconnectPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2)));
+        await using var haProbe = await Probe.ConnectAsync(port, "homeassistant/device/+/config", ct);
+        await bridge.StartAsync(ct);
+
+        var adopt = Stopwatch.StartNew();
+        await WaitAsync(() => bridge.Registry.Count >= plugs, TimeSpan.FromSeconds(Math.Max(120, plugs / 25.0)), () => $"{bridge.Registry.Count}/{plugs} adopted", log, ct);
+        var adoptSeconds = adopt.Elapsed.TotalSeconds;
+        await WaitAsync(() => haProbe.DistinctNonEmpty() >= plugs + 1, TimeSpan.FromSeconds(120), () => $"{haProbe.DistinctNonEmpty()}/{plugs + 1} announced", log, ct);
+        await Task.Delay(TimeSpan.FromSeconds(2), ct); // let the first announcement wave settle
+
+        haProbe.Reset();
+        var birth = Stopwatch.StartNew();
+        await haProbe.PublishAsync("homeassistant/status", "online", ct);
+        await WaitAsync(() => haProbe.DistinctNonEmpty() >= plugs + 1, window + TimeSpan.FromSeconds(120), () => $"{haProbe.DistinctNonEmpty()}/{plugs + 1} re-announced", log, ct);
+        var birthSeconds = birth.Elapsed.TotalSeconds;
+        var configs = haProbe.DistinctNonEmpty();
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+
+        var (plain, viaBridge, added) = await MeasureLatencyAsync(bridge, port, samples, ct);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var (rss, peak) = ReadRss(Environment.ProcessId);
+        var (simRss, _) = ReadRss(simulator.Id);
+        return new BenchBridgeResult(broker, plugs, adoptSeconds, window.TotalSeconds, birthSeconds, configs, plain.Count,
+            Percentile(plain, 50), Percentile(plain, 99), Percentile(viaBridge, 50), Percentile(viaBridge, 99), Percentile(added, 50), Percentile(added, 99),
+            rss, peak, simRss);
+    }
+
+    /// <summary>
+    /// A probe client publishes a new value on a random adopted plug's <c>&lt;c&gt;/1/get</c> (what the plug would publish);
+    /// a plain subscriber on the same topic and the bridge's event stream each time-stamp its arrival.
+    /// </summary>
+    private static async Task<(List<double> Plain, List<double> Bridge, List<double> Added)> MeasureLatencyAsync(OpenBekenBridge bridge, int port, int samples, CancellationToken ct)
+    {
+        var devices = bridge.Registry.List();
+        await using var publisher = await Probe.ConnectAsync(port, null, ct);
+        await using var plainSubscriber = await Probe.ConnectAsync(port, "+/1/get", ct);
+        using var events = bridge.Bus.Subscribe(65536);
+        var bridgeSeen = new ConcurrentDictionary<(string, int), long>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var e in events.ReadAllAsync(stop.Token))
+                {
+                    if (e is ChannelChanged cc && cc.Channel == 1)
+                    {
+                        bridgeSeen.TryAdd((cc.DeviceId, cc.Value), Stopwatch.GetTimestamp());
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // done
+            }
+        }, CancellationToken.None);
+        var plain = new List<double>();
+        var viaBridge = new List<double>();
+        var added = new List<double>();
+        var random = new Random(7);
+        for (var i = 0; i < samples; i++)
+        {
+            var device = devices[random.Next(devices.Count)];
+            var value = 1000 + i;
+            var topic = ObkTopics.ChannelGet(device.ClientTopic, 1);
+            var payload = value.ToString(CultureInfo.InvariantCulture);
+            var t0 = Stopwatch.GetTimestamp();
+            await publisher.PublishAsync(topic, payload, ct);
+            var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 5);
+            long tPlain = 0;
+            long tBridge = 0;
+            while (Stopwatch.GetTimestamp() < deadline && (tPlain == 0 || tBridge == 0))
+            {
+                tPlain = tPlain != 0 ? tPlain : plainSubscriber.ArrivalOf(topic, payload);
+                tBridge = tBridge != 0 ? tBridge : bridgeSeen.GetValueOrDefault((device.Id, value));
+                if (tPlain == 0 || tBridge == 0)
+                {
+                    await Task.Delay(1, ct);
+                }
+            }
+            if (tPlain != 0 && tBridge != 0)
+            {
+                plain.Add(Ms(tPlain - t0));
+                viaBridge.Add(Ms(tBridge - t0));
+                added.Add(Ms(tBridge - tPlain));
+            }
+            await Task.Delay(10, ct);
+        }
+        await stop.CancelAsync();
+        await reader;
+        return (plain, viaBridge, added);
+
+        static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+    }
+
+    private static double Percentile(List<double> values, double p)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+        var sorted = values.Order().ToList();
+        var index = (int)Math.Ceiling(p / 100.0 * sorted.Count) - 1;
+        return sorted[Math.Clamp(index, 0, sorted.Count - 1)];
+    }
+
+    private static (double Rss, double Peak) ReadRss(int pid)
+    {
+        try
+        {
+            var lines = File.ReadAllLines($"/proc/{pid}/status");
+            double Kb(string key) => double.Parse(lines.First(l => l.StartsWith(key, StringComparison.Ordinal)).Split(':')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            return (Kb("VmRSS") / 1024, Kb("VmHWM") / 1024);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            return (double.NaN, double.NaN);
+        }
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, TimeSpan timeout, Func<string> progress, TextWriter log, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        var lastLog = TimeSpan.Zero;
+        while (!condition())
+        {
+            if (sw.Elapsed > timeout)
+            {
+                throw new TimeoutException($"bench bridge: gave up after {timeout.TotalSeconds:0} s: {progress()}");
+            }
+            if (sw.Elapsed - lastLog > TimeSpan.FromSeconds(5))
+            {
+                lastLog = sw.Elapsed;
+                await log.WriteLineAsync($"  {progress()}");
+            }
+            await Task.Delay(20, ct);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The plugs run in a child "obkhub simulate plugs" process, so the hub's RSS is the hub's alone.</summary>
+    private static ChildProcess StartSimulator(int plugs, int port)
+    {
+        var exe = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find obkhub's own executable");
+        var psi = new ProcessStartInfo(exe) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(exe) == "dotnet")
+        {
+            psi.ArgumentList.Add(typeof(BenchBridgeCommand).Assembly.Location);
+        }
+        foreach (var a in new[] { "simulate", "plugs", "--count", plugs.ToString(CultureInfo.InvariantCulture), "--broker", $"127.0.0.1:{port}" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the plug simulator");
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        return new ChildProcess(process);
+    }
+
+    /// <summary>Kills the child (and its tree) on dispose.</summary>
+    private sealed class ChildProcess(Process process) : IDisposable
+    {
+        public int Id => process.Id;
+
+        public void Dispose()
+        {
+            Kill(process);
+            process.WaitForExit(5000);
+            process.Dispose();
+        }
+    }
+
+    private static void Kill(Process p)
+    {
+        try
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+    }
+
+    private static async Task<IAsyncDisposable> StartBrokerAsync(string kind, int port, CancellationToken ct)
+    {
+        if (kind == "embedded")
+        {
+            var embedded = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, ListenOnAllInterfaces = false });
+            await embedded.StartAsync(ct);
+            return embedded;
+        }
+        if (kind != "mosquitto")
+        {
+            throw new ArgumentException($"unknown broker '{kind}' (embedded or mosquitto)", nameof(kind));
+        }
+        var dir = Directory.CreateTempSubdirectory("obkhub-bench-");
+        var conf = Path.Combine(dir.FullName, "mosquitto.conf");
+        await File.WriteAllTextAsync(conf, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_connections -1\nmax_queued_messages 100000\nlog_type error\n", ct);
+        var psi = new ProcessStartInfo("mosquitto") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(conf);
+        var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start mosquitto (apt install mosquitto)");
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", port, ct);
+                break;
+            }
+            catch (SocketException) when (sw.Elapsed < TimeSpan.FromSeconds(10) && !process.HasExited)
+            {
+                await Task.Delay(50, ct);
+            }
+        }
+        return new MosquittoProcess(process, dir);
+    }
+
+    private sealed class MosquittoProcess(Process process, DirectoryInfo dir) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Kill(process);
+            await process.WaitForExitAsync();
+            process.Dispose();
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>A plain MQTTnet client that time-stamps what it receives.</summary>
+    private sealed class Probe : IAsyncDisposable
+    {
+        private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
+        private readonly ConcurrentDictionary<string, long> _arrivals = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, byte> _nonEmpty = new(StringComparer.Ordinal);
+
+        public static async Task<Probe> ConnectAsync(int port, string? filter, CancellationToken ct)
+        {
+            var probe = new Probe();
+            probe._client.ApplicationMessageReceivedAsync += e =>
+            {
+                var now = Stopwatch.GetTimestamp();
+                var payload = e.ApplicationMessage.ConvertPayloadToString() ?? "";
+                probe._arrivals.TryAdd(e.ApplicationMessage.Topic + "\n" + payload, now);
+                if (payload.Length > 0)
+                {
+                    probe._nonEmpty.TryAdd(e.ApplicationMessage.Topic, 0);
+                }
+                return Task.CompletedTask;
+            };
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            await probe._client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port)
+                .WithClientId("bench-" + Guid.NewGuid().ToString("N")[..8]).WithCleanSession().Build(), timeout.Token);
+            if (filter is not null)
+            {
+                await probe._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic(filter).WithAtLeastOnceQoS()).Build(), timeout.Token);
+            }
+            return probe;
+        }
+
+        public int DistinctNonEmpty() => _nonEmpty.Count;
+
+        public void Reset()
+        {
+            _nonEmpty.Clear();
+            _arrivals.Clear();
+        }
+
+        public long ArrivalOf(string topic, string payload) => _arrivals.GetValueOrDefault(topic + "\n" + payload);
+
+        public async Task PublishAsync(string topic, string payload, CancellationToken ct) =>
+            await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), ct);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_client.IsConnected)
+            {
+                await _client.DisconnectAsync();
+            }
+            _client.Dispose();
+        }
+    }
+}
