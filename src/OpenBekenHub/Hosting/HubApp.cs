@@ -81,6 +81,7 @@ public static class HubApp
         app.MapOpenApi();
         app.MapRazorPages();
         app.MapHubFeatures();
+        Live.LiveApi.MapLive(app);
         return app;
     }
 
@@ -104,7 +105,7 @@ public static class HubApp
 }
 
 /// <summary>Migrates the store and creates the first admin before anything else uses them.</summary>
-internal sealed class StoreInitializer(HubStore store, AdminBootstrap admin, IOptions<HubOptions> options, ILogger<StoreInitializer> logger) : IHostedService
+internal sealed class StoreInitializer(HubStore store, AdminBootstrap admin, Jobs.JobStore jobs, IOptions<HubOptions> options, ILogger<StoreInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -118,6 +119,11 @@ internal sealed class StoreInitializer(HubStore store, AdminBootstrap admin, IOp
             logger.LogInformation("Store {Path} migrated from schema {From} to {To}", store.DatabasePath, from, Store.Migrations.LatestVersion);
         }
         await admin.EnsureAdminAsync(cancellationToken);
+        var interrupted = await jobs.MarkInterruptedAsync(cancellationToken);
+        if (interrupted > 0)
+        {
+            logger.LogWarning("{Count} flash job(s) were interrupted by the last stop; they can be resumed from the Flash page", interrupted);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -32,14 +32,20 @@ internal static class HubFeatures
         services.AddOpenBekenBridge();
         services.AddSingleton<IBrokerConnectionState, BridgeConnectionState>();
         services.AddSingleton<FirmwareLibrary>();
+        services.AddSingleton<TemplateCatalog>();
+        services.AddSingleton<Jobs.JobStore>();
+        services.AddSingleton<Jobs.FlashJobRunner>();
+        services.AddSingleton<Jobs.FlashStations>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapHubFeatures(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization();
+        var api = app.MapGroup("/api").RequireAuthorization().AddEndpointFilter(Auth.CookieCsrfFilter.InvokeAsync);
         api.MapGet("/devices", (DeviceRegistry registry) => TypedResults.Ok(registry.List()))
             .WithName("ListDevices").WithSummary("Devices the hub knows").WithTags("Devices");
+        Api.JobsApi.Map(api);
+        Api.JobsApi.MapLive(app);
         return app;
     }
 

@@ -1,0 +1,210 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using OpenBekenHub.Flashing.Chips;
+using OpenBekenHub.Flashing.Errors;
+using OpenBekenHub.Flashing.Operations;
+using OpenBekenHub.Flashing.Transport;
+using OpenBekenHub.Hosting;
+using OpenBekenHub.Library;
+using OpenBekenHub.Mqtt;
+using OpenBekenHub.Provisioning.Errors;
+using OpenBekenHub.Store;
+
+namespace OpenBekenHub.Jobs;
+
+/// <summary>
+/// Runs flash(-and-provision) jobs: one at a time per port, each step persisted as it completes, so a job cut short
+/// by a lost port or a hub restart resumes from the last verified step. The original backup is never deleted.
+/// </summary>
+public sealed partial class FlashJobRunner(
+    JobStore jobs,
+    FirmwareLibrary firmware,
+    ProfileStore profiles,
+    TemplateCatalog templates,
+    OpenBekenBridge bridge,
+    HubStore store,
+    IOptions<HubOptions> hubOptions,
+    ILoggerFactory loggerFactory)
+{
+    private readonly ConcurrentDictionary<string, FlashJob> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _portOwners = new(StringComparer.Ordinal);
+    private readonly ILogger _logger = loggerFactory.CreateLogger<FlashJobRunner>();
+
+    public FlashJob? Find(string id) => _jobs.GetValueOrDefault(id);
+
+    /// <summary>The job currently holding <paramref name="port"/>, if any (a second tab joins it instead of starting another).</summary>
+    public FlashJob? RunningOn(string port) =>
+        _portOwners.TryGetValue(port, out var id) && _jobs.TryGetValue(id, out var job) && job.State == JobState.Running ? job : null;
+
+    /// <summary>Starts a new job. Refuses a second job on a busy port and a request that fails validation.</summary>
+    public async Task<FlashJob> StartAsync(FlashJobRequest request, CancellationToken ct = default)
+    {
+        var problems = request.Validate().ToList();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems));
+        }
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var job = new FlashJob(id, request);
+        await ClaimAndRunAsync(job, isNew: true, ct);
+        return job;
+    }
+
+    /// <summary>Resumes an interrupted or failed job: verified steps are kept, the rest run again.</summary>
+    public async Task<FlashJob> ResumeAsync(string id, CancellationToken ct = default)
+    {
+        if (_jobs.TryGetValue(id, out var live) && live.State == JobState.Running)
+        {
+            return live;
+        }
+        var summary = await jobs.GetAsync(id, ct) ?? throw new KeyNotFoundException($"No job '{id}'.");
+        if (summary.State == JobState.Succeeded)
+        {
+            throw new InvalidOperationException("This job already succeeded; start a new one to flash again.");
+        }
+        var job = new FlashJob(id, summary.Request, summary.Steps.Where(s => s.Outcome is "verified" or "skipped"));
+        job.AddLog("info", $"Resuming; kept: {string.Join(", ", summary.Steps.Where(s => s.Outcome == "verified").Select(s => s.Step))}");
+        await ClaimAndRunAsync(job, isNew: false, ct);
+        return job;
+    }
+
+    public void Cancel(string id)
+    {
+        if (_jobs.TryGetValue(id, out var job))
+        {
+            job.Cancellation.Cancel();
+        }
+    }
+
+    private async Task ClaimAndRunAsync(FlashJob job, bool isNew, CancellationToken ct)
+    {
+        if (!_portOwners.TryAdd(job.Request.Port, job.Id))
+        {
+            throw new InvalidOperationException($"{job.Request.Port} is busy with job {_portOwners[job.Request.Port]}; one flash job per port at a time.");
+        }
+        try
+        {
+            if (isNew)
+            {
+                await jobs.CreateAsync(job.Id, job.Request, ct);
+            }
+            else
+            {
+                await jobs.SetStateAsync(job.Id, JobState.Running, null, ct);
+            }
+        }
+        catch
+        {
+            _portOwners.TryRemove(job.Request.Port, out _);
+            throw;
+        }
+        _jobs[job.Id] = job;
+        _ = Task.Run(() => RunGuardedAsync(job), CancellationToken.None);
+    }
+
+    private async Task RunGuardedAsync(FlashJob job)
+    {
+        var state = JobState.Failed;
+        string? error = null;
+        string? hint = null;
+        try
+        {
+            await RunAsync(job, job.Cancellation.Token);
+            state = JobState.Succeeded;
+        }
+        catch (OperationCanceledException)
+        {
+            state = JobState.Cancelled;
+            error = "Cancelled.";
+            hint = "Resume the job to continue from the last verified step.";
+        }
+        catch (FlashException ex)
+        {
+            error = ex.Message;
+            hint = ex.Hint;
+        }
+        catch (ProvisioningException ex)
+        {
+            error = ex.Message;
+            hint = ex.Hint;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or TimeoutException)
+        {
+            error = ex.Message;
+            hint = ex is IOException or UnauthorizedAccessException
+                ? "Check that the adapter is plugged in and that the hub's user may open it (dialout group), then resume."
+                : "Resume the job once the cause is fixed.";
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Job {JobId} failed unexpectedly", job.Id);
+            error = "Unexpected error: " + ex.Message;
+        }
+        finally
+        {
+            _portOwners.TryRemove(job.Request.Port, out _);
+        }
+        if (error is not null)
+        {
+            job.AddLog("error", error + (hint is null ? "" : " — " + hint));
+            _logger.LogWarning("Job {JobId} on {Port} ended {State}: {Error}", job.Id, job.Request.Port, state, error);
+        }
+        else
+        {
+            _logger.LogInformation("Job {JobId} on {Port} succeeded", job.Id, job.Request.Port);
+        }
+        try
+        {
+            await jobs.SetStateAsync(job.Id, state, error is null ? null : error + (hint is null ? "" : " Hint: " + hint), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            _logger.LogError(ex, "Could not record the end of job {JobId}", job.Id);
+        }
+        job.Finish(state, error, hint);
+    }
+
+    private async Task StepAsync(FlashJob job, string step, Func<Task<string?>> work)
+    {
+        if (job.IsDone(step))
+        {
+            job.AddLog("info", $"{JobSteps.Title(step)}: already verified, kept.");
+            return;
+        }
+        job.SetStep(step, "running");
+        try
+        {
+            var detail = await work();
+            job.SetStep(step, "verified", detail);
+            await jobs.RecordStepAsync(job.Id, step, "verified", detail, CancellationToken.None);
+            if (detail is not null)
+            {
+                job.AddLog("info", $"{JobSteps.Title(step)}: {detail}");
+            }
+        }
+        catch (Exception ex)
+        {
+            job.SetStep(step, "failed", ex.Message);
+            await jobs.RecordStepAsync(job.Id, step, "failed", ex.Message, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task SkipAsync(FlashJob job, string step, string why)
+    {
+        job.SetStep(step, "skipped", why);
+        await jobs.RecordStepAsync(job.Id, step, "skipped", why, CancellationToken.None);
+    }
+
+    private FlashSessionOptions SessionOptions(FlashJobRequest request) => new()
+    {
+        BaudRate = request.Baud,
+        ExpectedChip = ChipRegistry.Find(request.Chip),
+        ResetStrategy = request.UseDtrRtsReset ? new DtrRtsReset() : ManualCenReset.Instance,
+        Loader = new BkLoaderOptions { CatchTimeout = TimeSpan.FromSeconds(request.CatchSeconds) },
+    };
+
+    private string BackupsDirectory => hubOptions.Value.BackupsDirectory;
+
+    private ILogger<FlashSession> SessionLogger => loggerFactory.CreateLogger<FlashSession>();
+}

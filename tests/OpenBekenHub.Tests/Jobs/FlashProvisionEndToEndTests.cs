@@ -1,0 +1,88 @@
+using System.Text.Json;
+using MQTTnet;
+using OpenBekenHub.Hosting;
+using OpenBekenHub.Jobs;
+using OpenBekenHub.Library;
+using OpenBekenHub.Mqtt.Devices;
+using OpenBekenHub.Simulators.Images;
+using OpenBekenHub.Store;
+using OpenBekenHub.TestKit;
+using OpenBekenHub.Tests.Support;
+
+namespace OpenBekenHub.Tests.Jobs;
+
+public sealed class FlashProvisionEndToEndTests
+{
+    [Fact]
+    public async Task Bare_stock_plug_is_backed_up_flashed_provisioned_rebooted_adopted_and_announced_to_home_assistant()
+    {
+        await using var hub = await HubHost.StartAsync();
+        var brokerPort = hub.Service<EmbeddedBrokerService>().Broker!.Port;
+        await using var station = await FlashStation.StartAsync();
+        var stock = station.Pty.Emulator.Flash.Snapshot();
+
+        var firmware = await hub.Service<FirmwareLibrary>().AddAsync("OpenBK7231N_QIO_1.18.0.bin", SyntheticFirmware.Bk7231NQio());
+        Assert.NotNull(firmware.Entry);
+        var profile = await hub.Service<ProfileStore>().SaveAsync(null, new ProfileInput(
+            "Home", "HomeWifi", "wifi-pass-123", "127.0.0.1", brokerPort, null, null, "obk_{mac6}", "obks"));
+
+        var templates = hub.Service<TemplateCatalog>();
+        await templates.ImportAsync(await File.ReadAllTextAsync(SharedData.DeviceTemplates));
+        var library = await templates.GetAsync();
+        var template = library.Devices.First(d =>
+            d.Chip.Equals("BK7231N", StringComparison.OrdinalIgnoreCase) && d.Pins.Values.Count(v => v.StartsWith("Rel", StringComparison.OrdinalIgnoreCase)) == 1
+            && library.Devices.Count(o => o.Name == d.Name) == 1);
+
+        station.BootPlugOnReboot();
+        var job = await hub.Service<FlashJobRunner>().StartAsync(new FlashJobRequest
+        {
+            Port = station.Port,
+            FirmwareId = firmware.Entry!.Id,
+            ProfileId = profile,
+            DeviceName = "Kitchen plug",
+            Area = "Kitchen",
+            TemplateName = template.Name,
+            CatchSeconds = 20,
+            AdoptSeconds = 60,
+        });
+        var state = await job.Completion.Task.WaitAsync(TimeSpan.FromMinutes(4));
+        var view = job.View();
+        Assert.True(state == JobState.Succeeded, $"job {state}: {view.Error} {view.Hint}\n{string.Join("\n", view.Log.Select(l => l.Text))}");
+        Assert.All(view.Steps, s => Assert.Equal("verified", s.Outcome));
+
+        // the verified backup is the stock flash, byte for byte, with its sidecar
+        var backup = Path.Combine(hub.DataDirectory, "backups", view.Facts["backup"]);
+        Assert.Equal(stock, await File.ReadAllBytesAsync(backup));
+        Assert.True(File.Exists(Path.ChangeExtension(backup, ".json")));
+
+        // the plug booted from what was written: client topic from the MAC, the profile's broker, the job's name
+        var plug = station.BootedPlug!;
+        Assert.Equal("obk_123456", plug.ClientTopic, ignoreCase: true);
+        var device = hub.Service<DeviceRegistry>().FindByTopic(plug.ClientTopic)!;
+        Assert.Equal("Kitchen plug", device.Record.FriendlyName);
+        Assert.Equal("Kitchen", device.Record.Area);
+
+                // Home Assistant sees it: a retained device-based discovery message with the template's relay as a switch
+        var discovery = await RetainedAsync(brokerPort, $"homeassistant/device/{device.Id}/config",
+            p => JsonDocument.Parse(p).RootElement.GetProperty("cmps").EnumerateObject().Any(c => c.Value.GetProperty("p").GetString() == "switch"));
+        Assert.Contains("Kitchen plug", discovery, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> RetainedAsync(int port, string topic, Func<string, bool> wanted)
+    {
+        using var client = new MqttClientFactory().CreateMqttClient();
+        string? payload = null;
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            if (e.ApplicationMessage.Topic == topic && e.ApplicationMessage.Payload.Length > 0 && wanted(e.ApplicationMessage.ConvertPayloadToString()))
+            {
+                payload = e.ApplicationMessage.ConvertPayloadToString();
+            }
+            return Task.CompletedTask;
+        };
+        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("ha-probe").Build());
+        await client.SubscribeAsync(topic);
+        await Eventually.TrueAsync(() => payload is not null, TimeSpan.FromSeconds(20), "retained discovery config on " + topic);
+        return payload!;
+    }
+}

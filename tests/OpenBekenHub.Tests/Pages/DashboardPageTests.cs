@@ -1,0 +1,66 @@
+using Microsoft.Playwright;
+using OpenBekenHub.Hosting;
+using OpenBekenHub.Mqtt.Devices;
+using OpenBekenHub.Simulators.Plugs;
+using OpenBekenHub.TestKit;
+using OpenBekenHub.Tests.Support;
+
+namespace OpenBekenHub.Tests.Pages;
+
+public sealed class DashboardPageTests : IClassFixture<Browser>, IAsyncLifetime
+{
+    private readonly Browser _browser;
+    private HubHost _hub = null!;
+    private PlugFleet _fleet = null!;
+
+    public DashboardPageTests(Browser browser) => _browser = browser;
+
+    public async Task InitializeAsync()
+    {
+        _hub = await HubHost.StartAsync();
+        _fleet = await PlugFleet.StartAsync("127.0.0.1", _hub.Service<EmbeddedBrokerService>().Broker!.Port, 3,
+            new PlugFleetOptions { PowerMeterEvery = 2 });
+        await _fleet.WaitAllConnectedAsync(TimeSpan.FromSeconds(20));
+        var registry = _hub.Service<DeviceRegistry>();
+        await Eventually.TrueAsync(() => registry.List().Count(d => d.Online && d.Record.Channels.Count > 0) == 3,
+            TimeSpan.FromSeconds(20), "three simulated plugs adopted with their relays");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _fleet.DisposeAsync();
+        await _hub.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Simulated_plugs_appear_and_a_relay_toggle_reaches_the_plug_and_comes_back_live()
+    {
+        var page = await _browser.NewPageAsync(_hub.BaseUrl, phone: true);
+        await Browser.LoginAsync(page);
+        await page.GotoAsync("/");
+        await Assertions.Expect(page.Locator("tr[data-device]")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("body[data-live='open']")).ToHaveCountAsync(1);
+
+        var plug = _fleet[0];
+        var id = _hub.Service<DeviceRegistry>().FindByTopic(plug.ClientTopic)!.Id;
+        var button = page.Locator($"tr[data-device='{id}'] button[data-channel='1']");
+        var before = plug.IsRelayOn();
+        await Assertions.Expect(button).ToHaveAttributeAsync("aria-pressed", before ? "true" : "false");
+
+        var responses = new List<string>();
+        page.Response += (_, r) => { lock (responses) { responses.Add($"{r.Request.Method} {r.Url} {r.Status}"); } };
+        await button.ClickAsync();
+        await Eventually.TrueAsync(() => plug.IsRelayOn() != before, TimeSpan.FromSeconds(10),
+            "the simulated plug switched; responses: " + string.Join(" | ", responses) + " title=" + await button.GetAttributeAsync("title"));
+        await Assertions.Expect(button).ToHaveAttributeAsync("aria-pressed", before ? "false" : "true");
+
+        // the plug's own button (not the hub) changes state: the page follows without a reload
+        plug.PressButton();
+        await Assertions.Expect(button).ToHaveAttributeAsync("aria-pressed", before ? "true" : "false");
+        await Browser.ScreenshotAsync(page, "dashboard-live");
+
+        // search narrows the list
+        await page.Locator("#search").FillAsync(plug.ClientTopic.ToLowerInvariant());
+        await Assertions.Expect(page.Locator("tr[data-device]:visible")).ToHaveCountAsync(1);
+    }
+}
