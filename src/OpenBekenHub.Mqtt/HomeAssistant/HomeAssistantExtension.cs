@@ -24,6 +24,7 @@ public sealed class HomeAssistantExtension : IAsyncDisposable
 
     private static readonly TimeSpan LegacySettle = TimeSpan.FromMilliseconds(1500);
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(200);
+    private const int MaxConcurrentAnnouncements = 32;
 
     private readonly BrokerConnection _connection;
     private readonly DeviceRegistry _registry;
@@ -34,6 +35,7 @@ public sealed class HomeAssistantExtension : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _published = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _firmware = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LegacyDevice> _legacy = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private CancellationTokenSource? _announce;
@@ -148,6 +150,10 @@ public sealed class HomeAssistantExtension : IAsyncDisposable
         await PublishHubAsync(ct).ConfigureAwait(false);
         var devices = _registry.List().ToArray();
         Random.Shared.Shuffle(devices);
+        // Each device's config and then its states go out in order; devices overlap (bounded) so a slow PUBACK
+        // round trip does not stretch the window.
+        using var inFlight = new SemaphoreSlim(MaxConcurrentAnnouncements);
+        var tasks = new List<Task>(devices.Length);
         for (var i = 0; i < devices.Length; i++)
         {
             var due = window * ((double)i / Math.Max(1, devices.Length));
@@ -161,12 +167,26 @@ public sealed class HomeAssistantExtension : IAsyncDisposable
             {
                 continue;
             }
-            await PublishDeviceAsync(current, force: true, ct).ConfigureAwait(false);
-            await RepublishStatesAsync(current, ct).ConfigureAwait(false);
+            await inFlight.WaitAsync(ct).ConfigureAwait(false);
+            tasks.Add(AnnounceOneAsync(current, inFlight, ct));
         }
+        await Task.WhenAll(tasks).ConfigureAwait(false);
         LastAnnouncementDuration = sw.Elapsed;
         Interlocked.Increment(ref _announcementsCompleted);
         _logger.LogInformation("Announced {Count} devices to Home Assistant in {Seconds:0.0} s", devices.Length, sw.Elapsed.TotalSeconds);
+    }
+
+    private async Task AnnounceOneAsync(DeviceSnapshot device, SemaphoreSlim inFlight, CancellationToken ct)
+    {
+        try
+        {
+            await PublishDeviceAsync(device, force: true, ct).ConfigureAwait(false);
+            await RepublishStatesAsync(device, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            inFlight.Release();
+        }
     }
 
     private bool ShouldAnnounce(DeviceSnapshot device)
@@ -209,24 +229,34 @@ public sealed class HomeAssistantExtension : IAsyncDisposable
             _published[device.Id] = message.Payload;
         }
         await PublishRetainedAsync(message.Topic, message.Payload, ct).ConfigureAwait(false);
-        await PublishRetainedAsync(_context.FirmwareStateTopic(device.Id), DiscoveryBuilder.FirmwareState(device.Record), ct).ConfigureAwait(false);
+        var firmware = DiscoveryBuilder.FirmwareState(device.Record);
+        bool firmwareChanged;
+        lock (_gate)
+        {
+            firmwareChanged = !_firmware.TryGetValue(device.Id, out var lastFirmware) || lastFirmware != firmware;
+            _firmware[device.Id] = firmware;
+        }
+        if (firmwareChanged)
+        {
+            await PublishRetainedAsync(_context.FirmwareStateTopic(device.Id), firmware, ct).ConfigureAwait(false);
+        }
     }
 
-    /// <summary>Last-known states on the plug's own topics, so HA shows values right after (re)discovery. Not retained.</summary>
+    /// <summary>
+    /// Last-known channel states on the plug's own topics (not retained, QoS 0), so HA shows relays right after
+    /// (re)discovery: the firmware does not retain them and its own re-broadcast on HA's birth comes before our config.
+    /// Meter values are not repeated: the firmware sends each at least once a minute.
+    /// </summary>
     private async Task RepublishStatesAsync(DeviceSnapshot device, CancellationToken ct)
     {
         if (!_connection.IsConnected)
         {
             return;
         }
-        var c = device.ClientTopic;
         foreach (var (ch, value) in device.Channels)
         {
-            await _connection.PublishAsync(ObkTopics.ChannelGet(c, ch), value.ToString(CultureInfo.InvariantCulture), ct: ct).ConfigureAwait(false);
-        }
-        foreach (var (quantity, value) in device.Readings)
-        {
-            await _connection.PublishAsync(ObkTopics.Reading(c, quantity), value.ToString(CultureInfo.InvariantCulture), qos: MQTTnet.Protocol.MqttQualityOfServiceLevel.AtMostOnce, ct: ct).ConfigureAwait(false);
+            await _connection.PublishAsync(ObkTopics.ChannelGet(device.ClientTopic, ch), value.ToString(CultureInfo.InvariantCulture),
+                qos: MQTTnet.Protocol.MqttQualityOfServiceLevel.AtMostOnce, ct: ct).ConfigureAwait(false);
         }
     }
 
@@ -236,6 +266,7 @@ public sealed class HomeAssistantExtension : IAsyncDisposable
         lock (_gate)
         {
             _published.Remove(deviceId);
+            _firmware.Remove(deviceId);
             _dirty.Remove(deviceId);
         }
         if (!_options.Enabled)

@@ -21,6 +21,7 @@ public sealed record BenchBridgeResult(
     double AdoptSeconds,
     double JitterWindowSeconds,
     double BirthToAllConfigsSeconds,
+    double BirthToHalfConfigsSeconds,
     int ConfigsAfterBirth,
     int LatencySamples,
     double PlainP50Ms,
@@ -82,12 +83,12 @@ public static class BenchBridgeCommand
 
     private static void Print(List<BenchBridgeResult> results)
     {
-        Console.WriteLine("| broker | plugs | adopt s | window s | birth->all configs s | plain p50/p99 ms | bridge p50/p99 ms | added p50/p99 ms | hub RSS MB (peak) | simulator RSS MB |");
+        Console.WriteLine("| broker | plugs | adopt s | window s | birth->all configs s (half) | plain p50/p99 ms | bridge p50/p99 ms | added p50/p99 ms | hub RSS MB (peak) | simulator RSS MB |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var x in results)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {x.Broker} | {x.Plugs} | {x.AdoptSeconds:0.0} | {x.JitterWindowSeconds:0} | {x.BirthToAllConfigsSeconds:0.0} ({x.ConfigsAfterBirth} configs) | {x.PlainP50Ms:0.00} / {x.PlainP99Ms:0.00} | {x.BridgeP50Ms:0.00} / {x.BridgeP99Ms:0.00} | {x.AddedP50Ms:0.00} / {x.AddedP99Ms:0.00} | {x.HubRssMb:0} ({x.HubPeakRssMb:0}) | {x.SimulatorRssMb:0} |"));
+                $"| {x.Broker} | {x.Plugs} | {x.AdoptSeconds:0.0} | {x.JitterWindowSeconds:0} | {x.BirthToAllConfigsSeconds:0.0} ({x.BirthToHalfConfigsSeconds:0.0}; {x.ConfigsAfterBirth} configs) | {x.PlainP50Ms:0.00} / {x.PlainP99Ms:0.00} | {x.BridgeP50Ms:0.00} / {x.BridgeP99Ms:0.00} | {x.AddedP50Ms:0.00} / {x.AddedP99Ms:0.00} | {x.HubRssMb:0} ({x.HubPeakRssMb:0}) | {x.SimulatorRssMb:0} |"));
         }
     }
 
@@ -108,15 +109,21 @@ public static class BenchBridgeCommand
         var adopt = Stopwatch.StartNew();
         await WaitAsync(() => bridge.Registry.Count >= plugs, TimeSpan.FromSeconds(Math.Max(120, plugs / 25.0)), () => $"{bridge.Registry.Count}/{plugs} adopted", log, ct);
         var adoptSeconds = adopt.Elapsed.TotalSeconds;
+        // the firmware sends the relay state last in its first broadcast (12th item at 1 item/s)
+        await WaitAsync(() => bridge.Registry.List().All(d => d.Channels.ContainsKey(1)), TimeSpan.FromSeconds(120), () => "waiting for every relay state", log, ct);
         await WaitAsync(() => haProbe.DistinctNonEmpty() >= plugs + 1, TimeSpan.FromSeconds(120), () => $"{haProbe.DistinctNonEmpty()}/{plugs + 1} announced", log, ct);
         await Task.Delay(TimeSpan.FromSeconds(2), ct); // let the first announcement wave settle
 
         haProbe.Reset();
         var birth = Stopwatch.StartNew();
+        var birthStart = Stopwatch.GetTimestamp();
         await haProbe.PublishAsync("homeassistant/status", "online", ct);
         await WaitAsync(() => haProbe.DistinctNonEmpty() >= plugs + 1, window + TimeSpan.FromSeconds(120), () => $"{haProbe.DistinctNonEmpty()}/{plugs + 1} re-announced", log, ct);
         var birthSeconds = birth.Elapsed.TotalSeconds;
         var configs = haProbe.DistinctNonEmpty();
+        var arrivals = haProbe.FirstArrivalsSince(birthStart).Order().ToList();
+        var halfSeconds = arrivals[configs / 2];
+        await log.WriteLineAsync("  config arrival deciles (s): " + string.Join(" ", Enumerable.Range(0, 11).Select(d => arrivals[Math.Min(arrivals.Count - 1, d * arrivals.Count / 10)].ToString("0.0", CultureInfo.InvariantCulture))));
         await Task.Delay(TimeSpan.FromSeconds(1), ct);
 
         var (plain, viaBridge, added) = await MeasureLatencyAsync(bridge, port, samples, ct);
@@ -125,7 +132,7 @@ public static class BenchBridgeCommand
         GC.Collect();
         var (rss, peak) = ReadRss(Environment.ProcessId);
         var (simRss, _) = ReadRss(simulator.Id);
-        return new BenchBridgeResult(broker, plugs, adoptSeconds, window.TotalSeconds, birthSeconds, configs, plain.Count,
+        return new BenchBridgeResult(broker, plugs, adoptSeconds, window.TotalSeconds, birthSeconds, halfSeconds, configs, plain.Count,
             Percentile(plain, 50), Percentile(plain, 99), Percentile(viaBridge, 50), Percentile(viaBridge, 99), Percentile(added, 50), Percentile(added, 99),
             rss, peak, simRss);
     }
@@ -238,7 +245,7 @@ public static class BenchBridgeCommand
                 lastLog = sw.Elapsed;
                 await log.WriteLineAsync($"  {progress()}");
             }
-            await Task.Delay(20, ct);
+            await Task.Delay(100, ct);
         }
     }
 
@@ -350,7 +357,7 @@ public static class BenchBridgeCommand
     {
         private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
         private readonly ConcurrentDictionary<string, long> _arrivals = new(StringComparer.Ordinal);
-        private readonly ConcurrentDictionary<string, byte> _nonEmpty = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, long> _nonEmpty = new(StringComparer.Ordinal);
 
         public static async Task<Probe> ConnectAsync(int port, string? filter, CancellationToken ct)
         {
@@ -362,7 +369,7 @@ public static class BenchBridgeCommand
                 probe._arrivals.TryAdd(e.ApplicationMessage.Topic + "\n" + payload, now);
                 if (payload.Length > 0)
                 {
-                    probe._nonEmpty.TryAdd(e.ApplicationMessage.Topic, 0);
+                    probe._nonEmpty.TryAdd(e.ApplicationMessage.Topic, now);
                 }
                 return Task.CompletedTask;
             };
@@ -378,6 +385,9 @@ public static class BenchBridgeCommand
         }
 
         public int DistinctNonEmpty() => _nonEmpty.Count;
+
+        /// <summary>Seconds from <paramref name="start"/> to the first non-empty message on each topic.</summary>
+        public IEnumerable<double> FirstArrivalsSince(long start) => _nonEmpty.Values.Select(t => (t - start) / (double)Stopwatch.Frequency);
 
         public void Reset()
         {
