@@ -334,6 +334,11 @@ public sealed class BootloaderEmulator : IDisposable
     {
         if (_ignoredBaudOldRate is not { } oldRate)
         {
+            if (_options.StrictLineRate && HostBaudProbe?.Invoke() is { } hostRate && hostRate != _currentBaud)
+            {
+                Interlocked.Add(ref _garbageBytes, length);
+                return true;
+            }
             return false;
         }
         var host = HostBaudProbe?.Invoke();

@@ -55,6 +55,11 @@ public sealed class EmulatorOptions
     /// <summary>A partial frame older than this is dropped, as the chip's UART receive state machine does.</summary>
     public TimeSpan FrameTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>When the host's rate is knowable (a pty, or <see cref="BootloaderEmulator.HostBaudProbe"/>), treat every
+    /// byte received while host and chip rates differ as garbage, as a real UART would. Off by default: the probe is
+    /// sampled when bytes are read, so a host that switches its rate right after writing could be misjudged.</summary>
+    public bool StrictLineRate { get; set; }
+
     public FaultPlan Faults { get; set; } = new();
 
     internal void Validate()

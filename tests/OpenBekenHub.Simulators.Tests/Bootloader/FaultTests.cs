@@ -72,6 +72,17 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task Strict_line_rate_ignores_a_host_at_the_wrong_rate()
+    {
+        var hostBaud = 921600;
+        await using var h = EmulatorHarness.For(EmulatedChip.Bk7231N, o => o.StrictLineRate = true);
+        h.Emulator.HostBaudProbe = () => hostBaud;
+        Assert.Empty(await h.ExchangeAsync(LinkCheck, 8, TimeSpan.FromMilliseconds(300)));
+        hostBaud = 115200;
+        Assert.Equal(LinkReply, Hex.Of(await h.ExchangeAsync(LinkCheck, 8)));
+    }
+
+    [Fact]
     public async Task Silent_after_N_replies_models_a_brown_out_until_reset()
     {
         await using var h = EmulatorHarness.For(EmulatedChip.Bk7231N, o => o.Faults.GoSilentAfterReplies = 1);
