@@ -62,6 +62,7 @@ public static class HubApp
         builder.Services.AddRazorPages(o => o.Conventions.AllowAnonymousToPage("/Login"));
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.Services.AddSingleton(TimeProvider.System);
 
         var app = builder.Build();

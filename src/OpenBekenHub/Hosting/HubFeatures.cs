@@ -33,6 +33,7 @@ internal static class HubFeatures
         services.AddSingleton<IBrokerConnectionState, BridgeConnectionState>();
         services.AddSingleton<FirmwareLibrary>();
         services.AddSingleton<TemplateCatalog>();
+        services.AddSingleton<BackupCatalog>();
         services.AddSingleton<Jobs.JobStore>();
         services.AddSingleton<Jobs.FlashJobRunner>();
         services.AddSingleton<Jobs.FlashStations>();
@@ -46,6 +47,9 @@ internal static class HubFeatures
             .WithName("ListDevices").WithSummary("Devices the hub knows").WithTags("Devices");
         Api.JobsApi.Map(api);
         Api.JobsApi.MapLive(app);
+        app.MapGet("/backups/download/{file}", (string file, BackupCatalog backups) =>
+                backups.Resolve(file) is { } path ? Results.File(path, "application/octet-stream", Path.GetFileName(path)) : Results.NotFound())
+            .WithName("DownloadBackup").WithSummary("Download a full-flash backup").WithTags("Backups");
         return app;
     }
 

@@ -1,11 +1,12 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace OpenBekenHub.Live;
 
 /// <summary>Writes Server-Sent Events: one JSON payload per event, a comment every 15 s so proxies keep the stream.</summary>
 internal static class Sse
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     public static void Prepare(HttpResponse response)
     {
