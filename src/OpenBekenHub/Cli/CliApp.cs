@@ -26,7 +26,19 @@ public static class CliApp
 
     private static IEnumerable<Command> ExtraCommands()
     {
-        yield break;
+        foreach (var command in FlashingCommands.Create())
+        {
+            if (command.Name == "bench")
+            {
+                command.Subcommands.Add(BenchBridgeCommand.Create());
+            }
+            yield return command;
+        }
+        yield return FlashCommand.Create();
+        var simulate = new Command("simulate", "Simulators for demos and tests: a BK bootloader on a pty, OpenBeken plugs on a broker");
+        simulate.Subcommands.Add(SimulateBootloaderCommand.Create());
+        simulate.Subcommands.Add(SimulatePlugsCommand.Create());
+        yield return simulate;
     }
 
     private static Command CreateServe(string name, string description)

@@ -70,7 +70,7 @@ public static class FlashingCommands
         return command;
     }
 
-    private sealed record Common(Option<string> Port, Option<int> Baud, Option<string> Chip, Option<bool> Json, Option<bool> DtrReset, Option<int> CatchTimeout)
+    internal sealed record Common(Option<string> Port, Option<int> Baud, Option<string> Chip, Option<bool> Json, Option<bool> DtrReset, Option<int> CatchTimeout)
     {
         public static Common AddTo(Command command)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using OpenBekenHub.Api;
 using OpenBekenHub.Health;
 using OpenBekenHub.Library;
 using OpenBekenHub.Mqtt;
@@ -36,6 +37,7 @@ internal static class HubFeatures
         services.AddSingleton<BackupCatalog>();
         services.AddSingleton<Jobs.JobStore>();
         services.AddSingleton<Jobs.FlashJobRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<Jobs.FlashJobRunner>());
         services.AddSingleton<Jobs.FlashStations>();
         return services;
     }
@@ -43,8 +45,7 @@ internal static class HubFeatures
     public static IEndpointRouteBuilder MapHubFeatures(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").RequireAuthorization().AddEndpointFilter(Auth.CookieCsrfFilter.InvokeAsync);
-        api.MapGet("/devices", (DeviceRegistry registry) => TypedResults.Ok(registry.List()))
-            .WithName("ListDevices").WithSummary("Devices the hub knows").WithTags("Devices");
+        app.MapDevicesApi().RequireAuthorization().AddEndpointFilter(Auth.CookieCsrfFilter.InvokeAsync);
         Api.JobsApi.Map(api);
         Api.JobsApi.MapLive(app);
         app.MapGet("/backups/download/{file}", (string file, BackupCatalog backups) =>

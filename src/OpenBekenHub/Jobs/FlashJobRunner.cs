@@ -24,8 +24,10 @@ public sealed partial class FlashJobRunner(
     OpenBekenBridge bridge,
     HubStore store,
     IOptions<HubOptions> hubOptions,
-    ILoggerFactory loggerFactory)
+    ILoggerFactory loggerFactory) : IHostedService
 {
+    private volatile bool _stopping;
+
     private readonly ConcurrentDictionary<string, FlashJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _portOwners = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggerFactory.CreateLogger<FlashJobRunner>();
@@ -114,8 +116,8 @@ public sealed partial class FlashJobRunner(
         }
         catch (OperationCanceledException)
         {
-            state = JobState.Cancelled;
-            error = "Cancelled.";
+            state = _stopping ? JobState.Interrupted : JobState.Cancelled;
+            error = _stopping ? "The hub stopped while this job ran." : "Cancelled.";
             hint = "Resume the job to continue from the last verified step.";
         }
         catch (FlashException ex)
@@ -162,6 +164,27 @@ public sealed partial class FlashJobRunner(
             _logger.LogError(ex, "Could not record the end of job {JobId}", job.Id);
         }
         job.Finish(state, error, hint);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>On shutdown, running jobs stop at the next bounded wait and are recorded as interrupted (resumable).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        var running = _jobs.Values.Where(j => j.State == JobState.Running).ToList();
+        foreach (var job in running)
+        {
+            await job.Cancellation.CancelAsync();
+        }
+        try
+        {
+            await Task.WhenAll(running.Select(j => j.Completion.Task)).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Some flash jobs did not stop within 10 s; they are marked interrupted at the next start");
+        }
     }
 
     private async Task StepAsync(FlashJob job, string step, Func<Task<string?>> work)

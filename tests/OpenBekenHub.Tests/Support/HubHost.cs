@@ -13,11 +13,13 @@ public sealed partial class HubHost : IAsyncDisposable
     public const string AdminPassword = "correct horse battery staple";
 
     private readonly TempDir _data;
+    private readonly bool _ownsData;
 
-    private HubHost(WebApplication app, TempDir data, int port)
+    private HubHost(WebApplication app, TempDir data, int port, bool ownsData)
     {
         App = app;
         _data = data;
+        _ownsData = ownsData;
         BaseUrl = $"http://127.0.0.1:{port}";
     }
 
@@ -29,9 +31,13 @@ public sealed partial class HubHost : IAsyncDisposable
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
-    public static async Task<HubHost> StartAsync(params string[] extraArgs)
+    public static Task<HubHost> StartAsync(params string[] extraArgs) => StartAsync(null, extraArgs);
+
+    /// <summary>Starts a hub on <paramref name="data"/> (kept after dispose, for restart tests) or a fresh directory.</summary>
+    public static async Task<HubHost> StartAsync(TempDir? data, params string[] extraArgs)
     {
-        var data = new TempDir("hub");
+        var ownsData = data is null;
+        data ??= new TempDir("hub");
         var port = FreePort.Next();
         string[] args =
         [
@@ -44,7 +50,7 @@ public sealed partial class HubHost : IAsyncDisposable
         ];
         var app = HubApp.Build(args);
         await app.StartAsync();
-        return new HubHost(app, data, port);
+        return new HubHost(app, data, port, ownsData);
     }
 
     /// <summary>An HttpClient with its own cookie jar that does not follow redirects (so tests see them).</summary>
@@ -92,6 +98,9 @@ public sealed partial class HubHost : IAsyncDisposable
         await App.StopAsync();
         await App.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _data.Dispose();
+        if (_ownsData)
+        {
+            _data.Dispose();
+        }
     }
 }
