@@ -83,16 +83,7 @@ public static class DevicesApi
     private static Results<Ok<DeviceDto>, NotFound<ProblemDetails>> Get(string id, OpenBekenBridge bridge) =>
         bridge.Registry.Find(id) is { } d ? TypedResults.Ok(DeviceDto.From(d)) : NotFoundProblem(id);
 
-    private static ServerSentEventsResult<object> Events(OpenBekenBridge bridge, CancellationToken ct) =>
-        TypedResults.ServerSentEvents(Stream(bridge.Bus, ct));
-
-    private static async IAsyncEnumerable<SseItem<object>> Stream(HubEventBus bus, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await foreach (var e in bus.SubscribeAsync(ct))
-        {
-            yield return new SseItem<object>(e, e.Kind);
-        }
-    }
+    private static Task Events(HttpContext context, OpenBekenBridge bridge) => Live.LiveApi.StreamDevicesAsync(context, bridge.Bus);
 
     private static async Task<Results<Ok<CommandResponse>, NotFound<ProblemDetails>, BadRequest<ProblemDetails>, JsonHttpResult<CommandResponse>>> SetChannel(
         string id, int channel, ChannelRequest body, OpenBekenBridge bridge, CancellationToken ct)

@@ -56,7 +56,7 @@ public static class HubApp
 
         builder.Services.AddSingleton<EmbeddedBrokerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBrokerService>());
-        builder.Services.AddHubFeatures();
+        builder.Services.AddHubFeatures(hubOptions.Demo);
 
         builder.Services.AddHubAuth(hubOptions);
         builder.Services.AddRazorPages(o => o.Conventions.AllowAnonymousToPage("/Login"));
@@ -82,7 +82,6 @@ public static class HubApp
         app.MapOpenApi();
         app.MapRazorPages();
         app.MapHubFeatures();
-        Live.LiveApi.MapLive(app);
         return app;
     }
 

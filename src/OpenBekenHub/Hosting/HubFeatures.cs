@@ -15,8 +15,12 @@ namespace OpenBekenHub.Hosting;
 /// <summary>The feature areas (bridge, flashing, jobs, pages' APIs), registered and mapped in one place.</summary>
 internal static class HubFeatures
 {
-    public static IServiceCollection AddHubFeatures(this IServiceCollection services)
+    public static IServiceCollection AddHubFeatures(this IServiceCollection services, bool demo)
     {
+        if (demo)
+        {
+            services.AddHostedService<Demo.DemoMode>();
+        }
         // the bridge is built before hosted services start, so "any free port" must be resolved now, not at bind time
         services.PostConfigure<MqttOptions>(o =>
         {

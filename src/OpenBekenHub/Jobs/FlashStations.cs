@@ -18,6 +18,14 @@ public sealed class FlashStations
         }
     }
 
+    public void RemoveSimulated(string path)
+    {
+        lock (_simulated)
+        {
+            _simulated.RemoveAll(p => p.Path == path);
+        }
+    }
+
     public IReadOnlyList<StationPort> List()
     {
         var ports = new List<StationPort>();

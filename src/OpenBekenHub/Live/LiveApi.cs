@@ -5,15 +5,11 @@ namespace OpenBekenHub.Live;
 /// <summary>The pages' live feed: bridge events (devices, channels, readings, connection) as SSE.</summary>
 internal static class LiveApi
 {
-    public static void MapLive(this IEndpointRouteBuilder app)
+    /// <summary>Streams bridge events to one browser (served at /api/devices/events).</summary>
+    public static async Task StreamDevicesAsync(HttpContext context, HubEventBus bus)
     {
-        app.MapGet("/live/devices", async (HttpContext context, HubEventBus bus) =>
-            {
-                using var subscription = bus.Subscribe();
-                await Sse.StreamAsync(context, subscription.Reader, e => (e.Kind, Project(e)));
-            })
-            .WithName("LiveDevices").WithSummary("Server-Sent Events stream of device changes").WithTags("Live")
-            .ExcludeFromDescription();
+        using var subscription = bus.Subscribe();
+        await Sse.StreamAsync(context, subscription.Reader, e => (e.Kind, Project(e)));
     }
 
     /// <summary>Flattens events for the browser: ids and values, never full records with credentials.</summary>

@@ -25,7 +25,10 @@ internal static class Sse
     public static async Task StreamAsync<T>(HttpContext context, System.Threading.Channels.ChannelReader<T> source, Func<T, (string Kind, object Payload)?> map)
     {
         Prepare(context.Response);
-        var ct = context.RequestAborted;
+        // end with the browser or with the hub: an open stream must not hold a shutdown for Kestrel's 30 s grace period
+        var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        var ct = both.Token;
         await context.Response.WriteAsync(": connected\n\n", ct);
         await context.Response.Body.FlushAsync(ct);
         try

@@ -19,7 +19,7 @@ public sealed class DashboardPageTests : IClassFixture<Browser>, IAsyncLifetime
     {
         _hub = await HubHost.StartAsync();
         _fleet = await PlugFleet.StartAsync("127.0.0.1", _hub.Service<EmbeddedBrokerService>().Broker!.Port, 3,
-            new PlugFleetOptions { PowerMeterEvery = 2 });
+            new PlugFleetOptions { PowerMeterEvery = 2, BroadcastItemsPerSecond = 50 });
         await _fleet.WaitAllConnectedAsync(TimeSpan.FromSeconds(20));
         var registry = _hub.Service<DeviceRegistry>();
         await Eventually.TrueAsync(() => registry.List().Count(d => d.Online && d.Record.Channels.Count > 0) == 3,
@@ -62,5 +62,28 @@ public sealed class DashboardPageTests : IClassFixture<Browser>, IAsyncLifetime
         // search narrows the list
         await page.Locator("#search").FillAsync(plug.ClientTopic.ToLowerInvariant());
         await Assertions.Expect(page.Locator("tr[data-device]:visible")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
+    public async Task Device_page_renames_and_forgets_a_plug()
+    {
+        var plug = _fleet[1];
+        var registry = _hub.Service<DeviceRegistry>();
+        var id = registry.FindByTopic(plug.ClientTopic)!.Id;
+        var page = await _browser.NewPageAsync(_hub.BaseUrl, phone: true);
+        await Browser.LoginAsync(page);
+        await page.GotoAsync($"/devices/{id}");
+        await page.Locator("[name=name]").FillAsync("Hall lamp");
+        await page.Locator("[name=area]").FillAsync("Hall");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#message")).ToContainTextAsync("Saved");
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("Hall lamp");
+        Assert.Equal("Hall", registry.Find(id)!.Record.Area);
+        await Browser.ScreenshotAsync(page, "device-page");
+
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Forget device" }).ClickAsync();
+        await page.WaitForURLAsync(url => url.EndsWith('/'));
+        Assert.Null(registry.Find(id));
     }
 }

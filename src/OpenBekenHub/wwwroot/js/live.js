@@ -1,4 +1,4 @@
-// Dashboard: search/filter rows, toggle relays without a reload, and apply live changes from /live/devices (SSE).
+// Dashboard: search/filter rows, toggle relays without a reload, and apply live changes from /api/devices/events (SSE).
 (function () {
   const table = document.getElementById('devices');
   if (!table) return;
@@ -71,7 +71,7 @@
     reloadTimer = setTimeout(() => location.reload(), 2000);
   }
 
-  const es = new EventSource('/live/devices');
+  const es = new EventSource('/api/devices/events');
   es.addEventListener('channel', (e) => { const d = JSON.parse(e.data); setChannel(d.device, d.channel, d.value); });
   es.addEventListener('reading', (e) => {
     const d = JSON.parse(e.data);

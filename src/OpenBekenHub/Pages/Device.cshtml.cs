@@ -1,0 +1,107 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using OpenBekenHub.Library;
+using OpenBekenHub.Mqtt;
+using OpenBekenHub.Mqtt.Commands;
+using OpenBekenHub.Mqtt.Devices;
+using OpenBekenHub.Provisioning.Pins;
+
+namespace OpenBekenHub.Pages;
+
+public sealed class DeviceModel(OpenBekenBridge bridge, DeviceCommandService commands, TemplateCatalog templates) : PageModel
+{
+    public DeviceSnapshot Device { get; private set; } = null!;
+
+    [TempData]
+    public string? Message { get; set; }
+
+    [TempData]
+    public string? ErrorMessage { get; set; }
+
+    /// <summary>The last console exchange, shown under the console box.</summary>
+    [TempData]
+    public string? ConsoleReply { get; set; }
+
+    public IReadOnlyList<PinRole> Roles => PinRoles.All;
+
+    public IActionResult OnGet(string id)
+    {
+        if (bridge.Registry.Find(id) is not { } device)
+        {
+            return NotFound();
+        }
+        Device = device;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRenameAsync(string id, string? name, string? area, CancellationToken ct)
+    {
+        var updated = await bridge.UpdateAsync(id, string.IsNullOrWhiteSpace(name) ? null : name.Trim(), area?.Trim() ?? "", ct);
+        Message = updated is null ? "No such device." : "Saved; Home Assistant keeps the same entities under the new name.";
+        return RedirectToPage(new { id });
+    }
+
+    public async Task<IActionResult> OnPostConsoleAsync(string id, string command, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(command))
+        {
+            return RedirectToPage(new { id });
+        }
+        var result = await commands.ExecuteAsync(id, command.Trim(), ct);
+        ConsoleReply = $"> {command.Trim()}\n{(result.Succeeded ? result.Reply ?? "(sent)" : "error: " + result.Error)}";
+        return RedirectToPage(new { id });
+    }
+
+    public async Task<IActionResult> OnPostPinAsync(string id, int pin, int role, int channel, CancellationToken ct)
+    {
+        var pinRole = PinRoles.FindByNumber(role);
+        if (pin is < 0 or > 31 || pinRole is null || channel is < 0 or > 64)
+        {
+            ErrorMessage = "Pin 0-31, a known role and channel 0-64 please.";
+            return RedirectToPage(new { id });
+        }
+        var line = $"backlog {ObkCommands.SetPinRole(pin, pinRole)}; {ObkCommands.SetPinChannel(pin, channel)}";
+        var result = await commands.ExecuteAsync(id, line, ct);
+        Message = result.Succeeded ? $"P{pin} is now {pinRole.ShortName} on channel {channel} (the plug saves it; some roles need a restart)." : null;
+        ErrorMessage = result.Succeeded ? null : result.Error;
+        return RedirectToPage(new { id });
+    }
+
+    public async Task<IActionResult> OnPostTemplateAsync(string id, string template, CancellationToken ct)
+    {
+        try
+        {
+            var pins = (await templates.GetAsync(ct)).GetByName(template).ToPinTemplate();
+            foreach (var line in ObkCommands.ToBacklogs(ObkCommands.ForTemplate(pins)))
+            {
+                var result = await commands.ExecuteAsync(id, line, ct);
+                if (!result.Succeeded)
+                {
+                    ErrorMessage = result.Error;
+                    return RedirectToPage(new { id });
+                }
+            }
+            Message = $"Template '{template}' applied ({pins.Pins.Count} pins). Restart the plug to start the new drivers.";
+        }
+        catch (Exception ex) when (ex is Provisioning.Errors.ProvisioningException or ArgumentException)
+        {
+            ErrorMessage = ex.Message;
+        }
+        return RedirectToPage(new { id });
+    }
+
+    public async Task<IActionResult> OnPostRestartAsync(string id, CancellationToken ct)
+    {
+        var result = await commands.RestartAsync(id, ct);
+        Message = result.Succeeded ? "Restarting; it is back in a few seconds." : null;
+        ErrorMessage = result.Succeeded ? null : result.Error;
+        return RedirectToPage(new { id });
+    }
+
+    public async Task<IActionResult> OnPostForgetAsync(string id, CancellationToken ct)
+    {
+        var removed = await bridge.ForgetAsync(id, ct);
+        Message = removed is null ? "No such device." : $"Forgot {removed.Record.DisplayName}; its Home Assistant entities are removed.";
+        return Redirect("/");
+    }
+}
