@@ -3,6 +3,8 @@ using MQTTnet;
 using OpenBekenHub.Flashing.Errors;
 using OpenBekenHub.Flashing.Images;
 using OpenBekenHub.Flashing.Operations;
+using OpenBekenHub.Flashing.Progress;
+using OpenBekenHub.Flashing.Transport;
 using OpenBekenHub.Provisioning.Chips;
 using OpenBekenHub.Provisioning.Config;
 using OpenBekenHub.Provisioning.Errors;
@@ -39,7 +41,10 @@ public static class FlashCommand
         var backupDir = new Option<string>("--backup-dir") { Description = "Where backups go", DefaultValueFactory = _ => FlashingCommands.DefaultBackupDirectory };
         var noWait = new Option<bool>("--no-wait") { Description = "End after verify and reboot instead of waiting for the plug on MQTT" };
         var waitSeconds = new Option<int>("--wait-timeout") { Description = "Seconds to wait for the plug on MQTT", DefaultValueFactory = _ => 180 };
-        foreach (var o in new Option[] { firmware, ssid, wifiPassword, mqttHost, mqttPort, mqttUser, mqttPassword, name, topic, template, templates, backupDir, noWait, waitSeconds })
+        var batch = new Option<int>("--batch") { Description = "Flash this many plugs one after another on the same jig ({n} in --name counts them)", DefaultValueFactory = _ => 1 };
+        var cenGpio = new Option<int?>("--cen-gpio") { Description = "Raspberry Pi GPIO (BCM) wired to CEN: the catch pulses it, nobody has to touch CEN" };
+        var powerGpio = new Option<int?>("--power-gpio") { Description = "Raspberry Pi GPIO (BCM) switching the plug's supply through a relay" };
+        foreach (var o in new Option[] { firmware, ssid, wifiPassword, mqttHost, mqttPort, mqttUser, mqttPassword, name, topic, template, templates, backupDir, noWait, waitSeconds, batch, cenGpio, powerGpio })
         {
             command.Options.Add(o);
         }
@@ -63,54 +68,90 @@ public static class FlashCommand
             var data = await File.ReadAllBytesAsync(file, ct);
             ImageDetector.Detect(data, c.ExpectedChip(parse), false, file).ThrowIfRejected();
             var pins = await LoadTemplateAsync(parse.GetValue(template), parse.GetValue(templates), ct);
-
-            await using var session = await c.ConnectAsync(parse, progress, ct);
-            var obkChip = ObkChips.Find(session.Chip.Name)
-                ?? throw new ChipMismatchException($"Provisioning supports BK7231T and BK7231N, not {session.Chip.Name}.", "Use 'obkhub write' to flash without provisioning.");
-            var backup = await session.BackupAsync(parse.GetValue(backupDir)!, ct);
-            Say(parse, $"Backup: {backup.Path}");
-            var write = await session.WriteImageAsync(data, new WriteImageOptions { SkipBackup = true, FileName = file }, ct);
-            Say(parse, $"Firmware: {write.Written.Count} region(s) written, {write.Skipped.Count} already matched.");
-
-            var mac = RfMac.ReadFromFlash(backup.Data, obkChip) ?? (MacAddress.TryParse(session.Info.MacAddress, out var m) ? m : null);
-            var config = ConfigBuilder.BuildConfig(profile, obkChip, parse.GetValue(name), mac, pins);
-            var sector = ObkConfigWriter.BuildSector(config);
-            await session.WriteRegionAsync(session.Chip.ConfigOffset, sector, new WriteImageOptions { SkipBackup = true }, ct);
-            var firmwareCheck = await session.VerifyAsync(data, file, cancellationToken: ct);
-            var configCheck = await session.VerifyRegionAsync(session.Chip.ConfigOffset, sector, ct);
-            if (!firmwareCheck.Matches || !configCheck.Matches)
+            using var gpio = parse.GetValue(cenGpio) is null && parse.GetValue(powerGpio) is null ? null : new System.Device.Gpio.GpioController();
+            var reset = gpio is null ? null : new Station.GpioResetStrategy(gpio, new Station.StationPortOptions
             {
-                throw new CrcMismatchException("Verification after writing failed.", "Run the same command again: only differing regions are rewritten.");
-            }
-            Say(parse, $"Config: client topic {config.MqttClientId}, name {config.ShortName}, SSID {config.WifiSsid}; firmware and config verified.");
-            await session.RebootAsync(ct);
-
-            var appeared = false;
-            if (!parse.GetValue(noWait))
+                Port = parse.GetValue(c.Port)!, CenGpio = parse.GetValue(cenGpio), PowerGpio = parse.GetValue(powerGpio),
+            });
+            var count = Math.Max(1, parse.GetValue(batch));
+            var results = new List<PlugResult>();
+            for (var n = 1; n <= count; n++)
             {
-                Say(parse, $"Waiting up to {parse.GetValue(waitSeconds)} s for {config.MqttClientId} on {profile.MqttHost}:{profile.MqttPort}…");
-                appeared = await WaitForPlugAsync(profile, config.MqttClientId, TimeSpan.FromSeconds(parse.GetValue(waitSeconds)), ct);
-                if (!appeared)
+                if (count > 1)
                 {
-                    throw new ReplyTimeoutException($"{config.MqttClientId} did not appear on MQTT in time; the plug is flashed and configured.",
-                        "Check the Wi-Fi password and that the plug can reach the broker; the plug opens its own AP if it cannot join.");
+                    Say(parse, $"Plug {n} of {count}: {(reset is null ? "wire it in, then reset it (CEN to GND or re-power)" : "wire it in; the jig resets it")}.");
+                }
+                var plugName = parse.GetValue(name)?.Replace("{n}", n.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+                try
+                {
+                    results.Add(await FlashOneAsync(parse, c, reset, progress, profile, data, file, pins, plugName,
+                        parse.GetValue(backupDir)!, parse.GetValue(noWait) ? null : TimeSpan.FromSeconds(parse.GetValue(waitSeconds)), ct) with { Index = n });
+                }
+                catch (FlashException ex) when (count > 1)
+                {
+                    // a batch goes on with the next plug; the summary says which one failed and why
+                    results.Add(new PlugResult(n, null, null, null, null, false, ex.Message + " " + ex.Hint));
                 }
             }
             if (parse.GetValue(c.Json))
             {
-                FlashCliSupport.WriteJson(new
-                {
-                    status = "ok", chip = session.Chip.Name, backup = backup.Path, clientTopic = config.MqttClientId, name = config.ShortName,
-                    mac = mac?.ToString(), appeared,
-                });
+                FlashCliSupport.WriteJson(count == 1
+                    ? new { status = "ok", result = results[0] }
+                    : new { status = results.All(r => r.Error is null) ? "ok" : "partial", result = (object)results });
             }
             else
             {
-                AnsiConsole.MarkupLine(appeared ? $"[green]Done:[/] {Markup.Escape(config.MqttClientId)} is online." : "[green]Done:[/] flashed, configured and rebooted.");
+                var table = new Table().AddColumns("#", "MAC", "client topic", "name", "online", "result");
+                foreach (var r in results)
+                {
+                    table.AddRow($"{r.Index}", Markup.Escape(r.Mac ?? ""), Markup.Escape(r.ClientTopic ?? ""), Markup.Escape(r.Name ?? ""),
+                        r.Appeared ? "yes" : "-", r.Error is null ? "[green]ok[/]" : "[red]" + Markup.Escape(r.Error) + "[/]");
+                }
+                AnsiConsole.Write(table);
             }
-            return 0;
+            return results.All(r => r.Error is null) ? 0 : FlashExitCodes.General;
         }, ct));
         return command;
+    }
+
+    public sealed record PlugResult(int Index, string? Mac, string? ClientTopic, string? Name, string? Backup, bool Appeared, string? Error);
+
+    private static async Task<PlugResult> FlashOneAsync(ParseResult parse, FlashingCommands.Common c, IResetStrategy? reset, IProgress<FlashProgress>? progress,
+        ProvisioningProfile profile, byte[] data, string file, PinTemplate? pins, string? plugName, string backupDir, TimeSpan? wait, CancellationToken ct)
+    {
+        await using var session = await c.ConnectAsync(parse, progress, ct, reset);
+        var obkChip = ObkChips.Find(session.Chip.Name)
+            ?? throw new ChipMismatchException($"Provisioning supports BK7231T and BK7231N, not {session.Chip.Name}.", "Use 'obkhub write' to flash without provisioning.");
+        var backup = await session.BackupAsync(backupDir, ct);
+        Say(parse, $"Backup: {backup.Path}");
+        var write = await session.WriteImageAsync(data, new WriteImageOptions { SkipBackup = true, FileName = file }, ct);
+        Say(parse, $"Firmware: {write.Written.Count} region(s) written, {write.Skipped.Count} already matched.");
+
+        var mac = RfMac.ReadFromFlash(backup.Data, obkChip) ?? (MacAddress.TryParse(session.Info.MacAddress, out var m) ? m : null);
+        var config = ConfigBuilder.BuildConfig(profile, obkChip, plugName, mac, pins);
+        var sector = ObkConfigWriter.BuildSector(config);
+        await session.WriteRegionAsync(session.Chip.ConfigOffset, sector, new WriteImageOptions { SkipBackup = true }, ct);
+        var firmwareCheck = await session.VerifyAsync(data, file, cancellationToken: ct);
+        var configCheck = await session.VerifyRegionAsync(session.Chip.ConfigOffset, sector, ct);
+        if (!firmwareCheck.Matches || !configCheck.Matches)
+        {
+            throw new CrcMismatchException("Verification after writing failed.", "Run the same command again: only differing regions are rewritten.");
+        }
+        Say(parse, $"Config: client topic {config.MqttClientId}, name {config.ShortName}, SSID {config.WifiSsid}; firmware and config verified.");
+        await session.RebootAsync(ct);
+
+        var appeared = false;
+        if (wait is { } timeout)
+        {
+            Say(parse, $"Waiting up to {timeout.TotalSeconds:0} s for {config.MqttClientId} on {profile.MqttHost}:{profile.MqttPort}…");
+            appeared = await WaitForPlugAsync(profile, config.MqttClientId, timeout, ct);
+            if (!appeared)
+            {
+                throw new ReplyTimeoutException($"{config.MqttClientId} did not appear on MQTT in time; the plug is flashed and configured.",
+                    "Check the Wi-Fi password and that the plug can reach the broker; the plug opens its own AP if it cannot join.");
+            }
+        }
+        return new PlugResult(0, mac?.ToString(), config.MqttClientId, config.ShortName, backup.Path, appeared, null);
     }
 
     private static void Say(ParseResult parse, string line)

@@ -93,13 +93,13 @@ public static class FlashingCommands
             return chip;
         }
 
-        public Task<FlashSession> ConnectAsync(ParseResult parse, IProgress<FlashProgress>? progress, CancellationToken ct)
+        public Task<FlashSession> ConnectAsync(ParseResult parse, IProgress<FlashProgress>? progress, CancellationToken ct, IResetStrategy? reset = null)
         {
             var options = new FlashSessionOptions
             {
                 BaudRate = parse.GetValue(Baud),
                 ExpectedChip = ExpectedChip(parse),
-                ResetStrategy = parse.GetValue(DtrReset) ? new DtrRtsReset() : ManualCenReset.Instance,
+                ResetStrategy = reset ?? (parse.GetValue(DtrReset) ? new DtrRtsReset() : ManualCenReset.Instance),
                 Loader = new BkLoaderOptions { CatchTimeout = TimeSpan.FromSeconds(parse.GetValue(CatchTimeout)) },
             };
             if (progress is null && !parse.GetValue(Json))

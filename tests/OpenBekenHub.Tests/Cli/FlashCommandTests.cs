@@ -33,6 +33,25 @@ public sealed class FlashCommandTests
     }
 
     [Fact]
+    public async Task Batch_mode_flashes_plug_after_plug_on_one_jig_and_summarises_each()
+    {
+        await using var station = await FlashStation.StartAsync(EmulatedChip.Bk7231N);
+        using var dir = new TempDir("cli-batch");
+        var firmware = dir.File("OpenBK7231N_QIO_1.18.0.bin");
+        await File.WriteAllBytesAsync(firmware, SyntheticFirmware.Bk7231NQio());
+
+        // the second "plug" is the first one again: OpenBeken on UART1 answers the catch loop's "reboot" text
+        var (code, stdout, stderr) = await CliRunner.RunAsync(
+            "flash", "--port", station.Port, "--firmware", firmware, "--ssid", "HomeWifi", "--wifi-password", "wifi-pass-123",
+            "--mqtt-host", "192.0.2.10", "--name", "Shelf {n}", "--backup-dir", dir.File("backups"), "--no-wait", "--batch", "2", "--json");
+
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        Assert.Contains("\"name\": \"Shelf_1\"", stdout, StringComparison.Ordinal);
+        Assert.Contains("\"name\": \"Shelf_2\"", stdout, StringComparison.Ordinal);
+        Assert.Equal(2, Directory.GetFiles(dir.File("backups"), "*.bin").Length);
+    }
+
+    [Fact]
     public async Task Obkhub_flash_refuses_a_firmware_that_fits_no_chip_before_opening_the_port()
     {
         using var dir = new TempDir("cli-flash");
