@@ -40,7 +40,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         Port = _options.Port == 0 ? PickFreePort() : _options.Port;
         var builder = new MqttServerFactory().CreateServerOptionsBuilder()
             .WithDefaultEndpoint()
-            .WithDefaultEndpointPort(Port);
+            .WithDefaultEndpointPort(Port)
+            // a whole house of plugs reconnects at once after a hub restart; MQTTnet's default backlog (10) refuses most of them
+            .WithConnectionBacklog(1024);
         if (!_options.ListenOnAllInterfaces)
         {
             builder = builder.WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointBoundIPV6Address(IPAddress.None);

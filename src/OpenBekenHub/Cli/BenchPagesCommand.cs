@@ -86,7 +86,7 @@ public static partial class BenchPagesCommand
     private static int Compressed(byte[] body)
     {
         using var ms = new MemoryStream();
-        using (var gz = new System.IO.Compression.GZipStream(ms, System.IO.Compression.CompressionLevel.Fastest))
+        using (var gz = new System.IO.Compression.GZipStream(ms, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
         {
             gz.Write(body);
         }

@@ -6,8 +6,10 @@ using OpenBekenHub.Store;
 
 namespace OpenBekenHub.Pages;
 
-public sealed class FlashModel(FlashStations stations, FirmwareLibrary firmware, ProfileStore profiles, JobStore jobs, FlashJobRunner runner) : PageModel
+public sealed class FlashModel(FlashStations stations, FirmwareLibrary firmware, ProfileStore profiles, JobStore jobs, FlashJobRunner runner, TemplateCatalog templates) : PageModel
 {
+    public IReadOnlyList<string> TemplateNames { get; private set; } = [];
+
     public IReadOnlyList<StationPort> Ports { get; private set; } = [];
 
     public IReadOnlyList<FirmwareEntry> Firmware { get; private set; } = [];
@@ -30,6 +32,7 @@ public sealed class FlashModel(FlashStations stations, FirmwareLibrary firmware,
         Firmware = await firmware.ListAsync(ct);
         Profiles = await profiles.ListAsync(ct);
         Recent = await jobs.ListAsync(10, ct);
+        TemplateNames = [.. (await templates.GetAsync(ct)).Devices.Select(d => d.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.OrdinalIgnoreCase)];
     }
 
     public async Task<IActionResult> OnPostStartAsync(
