@@ -40,9 +40,15 @@ public static partial class BenchPagesCommand
                 new PlugFleetOptions { PowerMeterEvery = 2, BroadcastItemsPerSecond = 20 }, cancellationToken: ct);
             var registry = app.Services.GetRequiredService<DeviceRegistry>();
             var adopt = Stopwatch.StartNew();
+            var lastReport = TimeSpan.Zero;
             while (registry.Count < deviceCount && adopt.Elapsed < TimeSpan.FromMinutes(3))
             {
                 await Task.Delay(200, ct);
+                if (adopt.Elapsed - lastReport > TimeSpan.FromSeconds(10))
+                {
+                    lastReport = adopt.Elapsed;
+                    await output.WriteLineAsync($"  {adopt.Elapsed.TotalSeconds:0} s: {fleet.ConnectedCount} plugs connected, {registry.Count} adopted");
+                }
             }
             await output.WriteLineAsync($"{registry.Count} devices adopted in {adopt.Elapsed.TotalSeconds:0.0} s");
 
