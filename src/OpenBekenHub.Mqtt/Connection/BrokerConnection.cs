@@ -41,7 +41,7 @@ public sealed class BrokerConnection : IAsyncDisposable
     private readonly ReconnectPolicy _policy;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
-    private readonly List<string> _filters = [];
+    private readonly List<(string Filter, MqttQualityOfServiceLevel Qos)> _filters = [];
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -82,20 +82,24 @@ public sealed class BrokerConnection : IAsyncDisposable
     /// <summary>Raised when the connection state changes (true = up), with a reason when it went down.</summary>
     public event Action<bool, string?>? ConnectionChanged;
 
-    /// <summary>Adds a subscription (QoS 1); applied at the next connect, or now when connected.</summary>
-    public async Task SubscribeAsync(string filter, CancellationToken ct = default)
+    /// <summary>
+    /// Adds a subscription; applied at the next connect, or now when connected. QoS 0 by default: state topics are
+    /// then not throttled by the broker's QoS 1 in-flight window (Mosquitto: 20 messages) and queue limit (1000,
+    /// beyond which it drops), which a burst from thousands of plugs would hit.
+    /// </summary>
+    public async Task SubscribeAsync(string filter, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtMostOnce, CancellationToken ct = default)
     {
         lock (_filters)
         {
-            if (_filters.Contains(filter))
+            if (_filters.Any(f => f.Filter == filter))
             {
                 return;
             }
-            _filters.Add(filter);
+            _filters.Add((filter, qos));
         }
         if (IsConnected)
         {
-            await SubscribeAllAsync([filter], ct).ConfigureAwait(false);
+            await SubscribeAllAsync([(filter, qos)], ct).ConfigureAwait(false);
         }
     }
 
@@ -193,7 +197,7 @@ public sealed class BrokerConnection : IAsyncDisposable
             throw new InvalidOperationException($"broker refused the connection: {result.ResultCode} {result.ReasonString}");
         }
         ConnectCount++;
-        string[] filters;
+        (string Filter, MqttQualityOfServiceLevel Qos)[] filters;
         lock (_filters)
         {
             filters = [.. _filters];
@@ -203,15 +207,15 @@ public sealed class BrokerConnection : IAsyncDisposable
         _logger.LogInformation("Connected to MQTT broker {Host}:{Port} as {ClientId}", _endpoint.Host, _endpoint.Port, _endpoint.ClientId);
     }
 
-    private async Task SubscribeAllAsync(IReadOnlyList<string> filters, CancellationToken ct)
+    private async Task SubscribeAllAsync(IReadOnlyList<(string Filter, MqttQualityOfServiceLevel Qos)> filters, CancellationToken ct)
     {
         // Batches keep SUBSCRIBE packets small for brokers with packet-size limits.
         foreach (var chunk in filters.Chunk(16))
         {
             var options = new MqttClientSubscribeOptionsBuilder();
-            foreach (var filter in chunk)
+            foreach (var (filter, qos) in chunk)
             {
-                options = options.WithTopicFilter(f => f.WithTopic(filter).WithAtLeastOnceQoS());
+                options = options.WithTopicFilter(f => f.WithTopic(filter).WithQualityOfServiceLevel(qos));
             }
             await _client.SubscribeAsync(options.Build(), ct).ConfigureAwait(false);
         }

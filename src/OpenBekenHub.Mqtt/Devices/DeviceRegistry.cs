@@ -623,6 +623,31 @@ public sealed class DeviceRegistry
         }
     }
 
+    /// <summary>
+    /// Asks again (at most <paramref name="max"/>) the online client topics that are still unidentified: an idle plug
+    /// publishes nothing more after its retained <c>connected</c>, so a lost first request would leave it pending.
+    /// </summary>
+    public int RetryIdentities(int max)
+    {
+        var asked = 0;
+        lock (_gate)
+        {
+            foreach (var (topic, entry) in _byTopic)
+            {
+                if (asked >= max)
+                {
+                    break;
+                }
+                if (entry.Record is null && entry.Online && Stopwatch.GetElapsedTime(entry.LastIdentityRequest) >= IdentityRetry)
+                {
+                    RequestIdentityIfDue(entry, topic);
+                    asked++;
+                }
+            }
+        }
+        return asked;
+    }
+
     private Entry GetOrAddPending(string c)
     {
         if (!_byTopic.TryGetValue(c, out var entry))

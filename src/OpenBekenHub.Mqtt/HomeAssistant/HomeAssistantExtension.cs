@@ -70,8 +70,8 @@ public sealed class HomeAssistantExtension : IAsyncDisposable
         {
             return;
         }
-        await _connection.SubscribeAsync(_options.BirthTopic, ct).ConfigureAwait(false);
-        await _connection.SubscribeAsync($"{FirmwarePrefix}/+/+/config", ct).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_options.BirthTopic, ct: ct).ConfigureAwait(false);
+        await _connection.SubscribeAsync($"{FirmwarePrefix}/+/+/config", ct: ct).ConfigureAwait(false);
         _connection.Connected += OnConnectedAsync;
         _registry.DefinitionChanged += MarkDirty;
         _loop = Task.Run(() => LoopAsync(_stop.Token), CancellationToken.None);
