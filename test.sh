@@ -20,7 +20,14 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-dotnet test OpenBekenHub.sln -c Release --logger "console;verbosity=normal" "$@"
+log=$(mktemp)
+status=0
+dotnet test OpenBekenHub.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+# one closing line for all test assemblies together
+awk '/(Passed|Failed)! +- Failed:/ { gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+[ "$status" -eq 0 ] || exit "$status"
 
 if [ -f deploy/check.sh ]; then
   bash deploy/check.sh

@@ -31,6 +31,7 @@ public static class CliApp
             if (command.Name == "bench")
             {
                 command.Subcommands.Add(BenchBridgeCommand.Create());
+                command.Subcommands.Add(BenchPagesCommand.Create());
             }
             yield return command;
         }

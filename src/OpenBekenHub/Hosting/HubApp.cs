@@ -62,6 +62,7 @@ public static class HubApp
         builder.Services.AddRazorPages(o => o.Conventions.AllowAnonymousToPage("/Login"));
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
+        builder.Services.AddResponseCompression(); // text/event-stream is not in its list, so live streams stay unbuffered
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.Services.AddSingleton(TimeProvider.System);
 
@@ -70,6 +71,7 @@ public static class HubApp
             ex is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error
             : ctx.Request.Path.StartsWithSegments("/health") ? LogEventLevel.Verbose
             : LogEventLevel.Information);
+        app.UseResponseCompression();
         app.UseStatusCodePages();
         app.UseStaticFiles();
         app.UseRouting();

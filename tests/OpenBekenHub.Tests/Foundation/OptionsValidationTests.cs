@@ -3,6 +3,7 @@ using OpenBekenHub.TestKit;
 
 namespace OpenBekenHub.Tests.Foundation;
 
+[Collection(Cli.CliCollection.Name)]
 public sealed class OptionsValidationTests
 {
     [Theory]
