@@ -15,7 +15,8 @@ public static class HubApp
     /// <summary>Environment variables with this prefix are configuration: OBKHUB__Mqtt__Host → Mqtt:Host.</summary>
     public const string EnvironmentPrefix = "OBKHUB__";
 
-    public static WebApplication Build(string[] args)
+    /// <param name="overrides">Test seam: replaces services (e.g. a fake GPIO driver) after the hub registered its own.</param>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? overrides = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -66,6 +67,7 @@ public static class HubApp
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.Services.AddSingleton(TimeProvider.System);
 
+        overrides?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseSerilogRequestLogging(o => o.GetLevel = (ctx, _, ex) =>
             ex is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error

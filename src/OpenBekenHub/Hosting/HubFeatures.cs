@@ -43,6 +43,10 @@ internal static class HubFeatures
         services.AddSingleton<Jobs.FlashJobRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<Jobs.FlashJobRunner>());
         services.AddSingleton<Jobs.FlashStations>();
+        services.AddOptions<Station.StationOptions>().BindConfiguration(Station.StationOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Station.StationOptions>, Station.StationOptionsValidator>();
+        services.AddSingleton<Func<System.Device.Gpio.GpioController>>(_ => () => new System.Device.Gpio.GpioController());
+        services.AddSingleton<Station.GpioStations>();
         return services;
     }
 

@@ -32,6 +32,9 @@ public sealed record FlashJobRequest
 
     public bool SkipBackup { get; init; }
 
+    /// <summary>Without a template, take the pins from the stock firmware's Tuya config found in the backup.</summary>
+    public bool UseTuyaPins { get; init; } = true;
+
     public bool AllowBootloader { get; init; }
 
     /// <summary>Pulse DTR/RTS for adapters wired to CEN (best effort).</summary>

@@ -8,7 +8,9 @@ using OpenBekenHub.Provisioning.Chips;
 using OpenBekenHub.Provisioning.Config;
 using OpenBekenHub.Provisioning.Identity;
 using OpenBekenHub.Provisioning.Profiles;
+using OpenBekenHub.Provisioning.Pins;
 using OpenBekenHub.Provisioning.Templates;
+using OpenBekenHub.Provisioning.Tuya;
 using OpenBekenHub.Store;
 
 namespace OpenBekenHub.Jobs;
@@ -21,7 +23,7 @@ public sealed partial class FlashJobRunner
         var (fileName, file) = await LoadFirmwareAsync(request, ct);
         job.Facts["firmware"] = fileName;
         // a missing profile or an unknown template is refused before the port is opened
-        var provisioning = request.ProfileId is null ? ((ProvisioningProfile, PinTemplate?)?)null : await ResolveProvisioningAsync(request, ct);
+        var provisioning = request.ProfileId is null ? ((ProvisioningProfile Profile, PinTemplate? Template)?)null : await ResolveProvisioningAsync(request, ct);
         var progress = new SyncProgress<FlashProgress>(job.OnProgress);
         job.AddLog("info", $"Opening {request.Port}. Press the plug's CEN to GND briefly now (or re-power it): sending link checks for {request.CatchSeconds} s.");
 
@@ -92,7 +94,16 @@ public sealed partial class FlashJobRunner
         }
         else
         {
-            var config = BuildConfig(provisioning!.Value, request, chip, backup, session.Info.MacAddress);
+            var chosen = provisioning!.Value;
+            if (chosen.Template is null && request.UseTuyaPins && backup is not null && TuyaConfigExtractor.TryExtract(backup) is { Proposal.Pins.Count: > 0 } tuya)
+            {
+                // no template chosen: the pins the stock firmware used, read from its own config in the backup
+                chosen = (chosen.Profile, tuya.Proposal);
+                job.Facts["pins"] = $"from the stock Tuya config ({tuya.Module ?? "module unknown"}): " +
+                    string.Join(", ", tuya.Proposal.Pins.Select(p => $"P{p.Pin} {PinRoles.FindByNumber(p.Role)?.ShortName} ch{p.Channel}"));
+                job.AddLog("info", "Pins " + job.Facts["pins"]);
+            }
+            var config = BuildConfig(chosen, request, chip, backup, session.Info.MacAddress);
             configSector = ObkConfigWriter.BuildSector(config);
             job.Facts["clientTopic"] = config.MqttClientId;
             job.Facts["deviceName"] = config.ShortName;

@@ -24,6 +24,7 @@ public sealed partial class FlashJobRunner(
     OpenBekenBridge bridge,
     HubStore store,
     IOptions<HubOptions> hubOptions,
+    Station.GpioStations gpio,
     ILoggerFactory loggerFactory) : IHostedService
 {
     private volatile bool _stopping;
@@ -223,7 +224,7 @@ public sealed partial class FlashJobRunner(
     {
         BaudRate = request.Baud,
         ExpectedChip = ChipRegistry.Find(request.Chip),
-        ResetStrategy = request.UseDtrRtsReset ? new DtrRtsReset() : ManualCenReset.Instance,
+        ResetStrategy = gpio.For(request.Port) ?? (request.UseDtrRtsReset ? new DtrRtsReset() : ManualCenReset.Instance),
         Loader = new BkLoaderOptions { CatchTimeout = TimeSpan.FromSeconds(request.CatchSeconds) },
     };
 

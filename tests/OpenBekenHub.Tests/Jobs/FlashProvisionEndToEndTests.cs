@@ -68,6 +68,32 @@ public sealed class FlashProvisionEndToEndTests
         Assert.Contains("Kitchen plug", discovery, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Without_a_template_the_pins_come_from_the_stock_plugs_own_Tuya_config()
+    {
+        await using var hub = await HubHost.StartAsync();
+        var brokerPort = hub.Service<EmbeddedBrokerService>().Broker!.Port;
+        // the factory firmware's encrypted key-value storage says: relay on P26, button on P10, Wi-Fi LED on P8
+        await using var station = await FlashStation.StartAsync(stock: flash =>
+            Provisioning.Tuya.TuyaKvStorageWriter.WriteInto(flash, 0x1EE000, [new("user_param_key", "{Jsonver:1.1.8,module:CB2S,rl1_pin:26,bt1_pin:10,netled1_pin:8}")]));
+        var firmware = await hub.Service<FirmwareLibrary>().AddAsync("OpenBK7231N_QIO_1.18.0.bin", SyntheticFirmware.Bk7231NQio());
+        var profile = await hub.Service<ProfileStore>().SaveAsync(null, new ProfileInput(
+            "Home", "HomeWifi", "wifi-pass-123", "127.0.0.1", brokerPort, null, null, "obk_{mac6}", "obks"));
+        station.BootPlugOnReboot();
+
+        var job = await hub.Service<FlashJobRunner>().StartAsync(new FlashJobRequest
+        {
+            Port = station.Port, FirmwareId = firmware.Entry!.Id, ProfileId = profile, CatchSeconds = 20, AdoptSeconds = 60,
+        });
+        var state = await job.Completion.Task.WaitAsync(TimeSpan.FromMinutes(4));
+        Assert.True(state == JobState.Succeeded, job.View().Error);
+        Assert.Contains("P26 Rel ch1", job.Facts["pins"], StringComparison.Ordinal);
+        Assert.Contains(station.BootedPlug!.Settings.Pins, p => p.Pin == 26 && p.Role.StartsWith("Rel", StringComparison.OrdinalIgnoreCase));
+        var device = hub.Service<DeviceRegistry>().FindByTopic(station.BootedPlug.ClientTopic)!;
+        await RetainedAsync(brokerPort, $"homeassistant/device/{device.Id}/config",
+            p => JsonDocument.Parse(p).RootElement.GetProperty("cmps").EnumerateObject().Any(c => c.Value.GetProperty("p").GetString() == "switch"));
+    }
+
     private static async Task<string> RetainedAsync(int port, string topic, Func<string, bool> wanted)
     {
         using var client = new MqttClientFactory().CreateMqttClient();

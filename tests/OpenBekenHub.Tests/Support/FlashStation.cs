@@ -32,9 +32,11 @@ public sealed class FlashStation : IAsyncDisposable
 
     public SimulatedPlug? BootedPlug { get; private set; }
 
-    public static async Task<FlashStation> StartAsync(EmulatedChip chip = EmulatedChip.Bk7231N, Action<EmulatorOptions>? configure = null)
+    public static async Task<FlashStation> StartAsync(EmulatedChip chip = EmulatedChip.Bk7231N, Action<EmulatorOptions>? configure = null, Action<byte[]>? stock = null)
     {
-        var options = new EmulatorOptions { Chip = chip, InitialImage = StockFlash.Build(chip, Mac) };
+        var image = StockFlash.Build(chip, Mac);
+        stock?.Invoke(image);
+        var options = new EmulatorOptions { Chip = chip, InitialImage = image };
         configure?.Invoke(options);
         return new FlashStation(await PtyBootloader.StartAsync(options), chip);
     }

@@ -33,8 +33,10 @@ public sealed partial class HubHost : IAsyncDisposable
 
     public static Task<HubHost> StartAsync(params string[] extraArgs) => StartAsync(null, extraArgs);
 
+    public static Task<HubHost> StartAsync(TempDir? data, params string[] extraArgs) => StartAsync(data, null, extraArgs);
+
     /// <summary>Starts a hub on <paramref name="data"/> (kept after dispose, for restart tests) or a fresh directory.</summary>
-    public static async Task<HubHost> StartAsync(TempDir? data, params string[] extraArgs)
+    public static async Task<HubHost> StartAsync(TempDir? data, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? overrides, params string[] extraArgs)
     {
         var ownsData = data is null;
         data ??= new TempDir("hub");
@@ -48,7 +50,7 @@ public sealed partial class HubHost : IAsyncDisposable
             "--Mqtt:Embedded:ListenOnAllInterfaces=false",
             .. extraArgs,
         ];
-        var app = HubApp.Build(args);
+        var app = HubApp.Build(args, overrides);
         await app.StartAsync();
         return new HubHost(app, data, port, ownsData);
     }
