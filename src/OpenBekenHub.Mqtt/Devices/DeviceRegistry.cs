@@ -264,6 +264,7 @@ public sealed class DeviceRegistry
         string? id = null;
         bool changed;
         bool newChannel;
+        DeviceSnapshot? updated = null;
         lock (_gate)
         {
             if (_forgottenTopics.Contains(c))
@@ -282,6 +283,7 @@ public sealed class DeviceRegistry
                 {
                     entry.Record = record with { Channels = [.. record.Channels, new ChannelInfo(channel, ChannelRole.Relay)] };
                     entry.Dirty = true;
+                    updated = Snapshot(entry);
                 }
                 else
                 {
@@ -299,6 +301,7 @@ public sealed class DeviceRegistry
         }
         if (id is not null && newChannel)
         {
+            _bus.Publish(new DeviceUpdated(_time.GetUtcNow(), updated!));
             DefinitionChanged?.Invoke(id);
         }
     }
@@ -312,6 +315,7 @@ public sealed class DeviceRegistry
         }
         string? id = null;
         var becameMeter = false;
+        DeviceSnapshot? updated = null;
         lock (_gate)
         {
             if (_forgottenTopics.Contains(c))
@@ -329,6 +333,7 @@ public sealed class DeviceRegistry
                     entry.Record = record with { HasPowerMeter = true };
                     entry.Dirty = true;
                     becameMeter = true;
+                    updated = Snapshot(entry);
                 }
             }
             else if (meter)
@@ -341,6 +346,7 @@ public sealed class DeviceRegistry
             _bus.Publish(new ReadingChanged(_time.GetUtcNow(), id, quantity, value));
             if (becameMeter)
             {
+                _bus.Publish(new DeviceUpdated(_time.GetUtcNow(), updated!));
                 DefinitionChanged?.Invoke(id);
             }
         }

@@ -115,8 +115,11 @@ public static class BenchBridgeCommand
         using var simulator = existingPort is null ? StartSimulator(plugs, port) : null;
         var store = new InMemoryDeviceStore();
         var ha = new HomeAssistantOptions { JitterWindow = window, HubBaseUrl = "http://obkhub.local:8080" };
+        using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
         await using var bridge = new OpenBekenBridge(new BrokerEndpoint(host, port, ClientId: "obkhub-bench"), store, ha,
-            reconnect: new ReconnectPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2)));
+            loggerFactory: loggers, reconnect: new ReconnectPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2)));
         await using var haProbe = await Probe.ConnectAsync(host, port, "homeassistant/device/+/config", ct);
         await bridge.StartAsync(ct);
         using var stopRtt = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -226,9 +229,9 @@ public static class BenchBridgeCommand
     /// <summary>Every 5 s: the bridge's own QoS 1 publish round trip (a backlog in its receive path shows up here).</summary>
     private static async Task LogRoundTripsAsync(OpenBekenBridge bridge, TextWriter log, CancellationToken ct)
     {
-        try
+        while (!ct.IsCancellationRequested)
         {
-            while (!ct.IsCancellationRequested)
+            try
             {
                 await Task.Delay(TimeSpan.FromSeconds(5), ct);
                 if (!bridge.IsConnected)
@@ -239,10 +242,14 @@ public static class BenchBridgeCommand
                 await bridge.Connection.PublishAsync("obkhub-bench/ping", "1", ct: ct);
                 await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  bridge publish round trip {sw.Elapsed.TotalMilliseconds:0.0} ms, {bridge.Registry.Count} devices"));
             }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or MQTTnet.Exceptions.MqttCommunicationException)
-        {
-            // done, or the broker went away
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is TimeoutException or MQTTnet.Exceptions.MqttCommunicationException)
+            {
+                await log.WriteLineAsync($"  bridge publish round trip: {ex.Message}");
+            }
         }
     }
 
