@@ -36,6 +36,7 @@ public readonly record struct BrokerMessage(string Topic, string Payload, bool R
 public sealed class BrokerConnection : IAsyncDisposable
 {
     private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(10);
+    private const int SocketBufferSize = 1024 * 1024;
 
     private readonly BrokerEndpoint _endpoint;
     private readonly ReconnectPolicy _policy;
@@ -191,7 +192,14 @@ public sealed class BrokerConnection : IAsyncDisposable
         _lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(OperationTimeout);
-        var result = await _client.ConnectAsync(builder.Build(), timeout.Token).ConfigureAwait(false);
+        var options = builder.Build();
+        if (options.ChannelOptions is MqttClientTcpOptions tcp)
+        {
+            // MQTTnet's default 8 KiB socket buffers cap a loopback stream at a few hundred KB/s: far too little for
+            // thousands of plugs plus 2-3 KB discovery configs (the broker's queue towards us grows, PUBACKs wait seconds).
+            tcp.BufferSize = SocketBufferSize;
+        }
+        var result = await _client.ConnectAsync(options, timeout.Token).ConfigureAwait(false);
         if (result.ResultCode != MqttClientConnectResultCode.Success)
         {
             throw new InvalidOperationException($"broker refused the connection: {result.ResultCode} {result.ReasonString}");

@@ -76,9 +76,16 @@ public static class BenchBridgeCommand
                 foreach (var n in r.GetValue(counts)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)))
                 {
                     await Console.Error.WriteLineAsync($"bench bridge: {n} plugs on {broker} ...");
-                    var result = await RunAsync(broker, n, TimeSpan.FromSeconds(r.GetValue(window)), r.GetValue(samples), Console.Error, ct);
-                    results.Add(result);
-                    await Console.Error.WriteLineAsync(JsonSerializer.Serialize(result));
+                    try
+                    {
+                        var result = await RunAsync(broker, n, TimeSpan.FromSeconds(r.GetValue(window)), r.GetValue(samples), Console.Error, ct);
+                        results.Add(result);
+                        await Console.Error.WriteLineAsync(JsonSerializer.Serialize(result));
+                    }
+                    catch (TimeoutException ex)
+                    {
+                        await Console.Error.WriteLineAsync($"bench bridge: {n} plugs on {broker} failed: {ex.Message}");
+                    }
                 }
             }
             if (r.GetValue(json))
@@ -423,8 +430,10 @@ public static class BenchBridgeCommand
             };
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            await probe._client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(host, port)
-                .WithClientId("bench-" + Guid.NewGuid().ToString("N")[..8]).WithCleanSession().Build(), timeout.Token);
+            var options = new MqttClientOptionsBuilder().WithTcpServer(host, port)
+                .WithClientId("bench-" + Guid.NewGuid().ToString("N")[..8]).WithCleanSession().Build();
+            ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = 1024 * 1024; // like the bridge: the default 8 KiB throttles
+            await probe._client.ConnectAsync(options, timeout.Token);
             if (filter is not null)
             {
                 await probe._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic(filter).WithAtLeastOnceQoS()).Build(), timeout.Token);
