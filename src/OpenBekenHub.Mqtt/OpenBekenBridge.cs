@@ -18,6 +18,7 @@ public sealed class OpenBekenBridge : IAsyncDisposable
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan LastSeenFlushInterval = TimeSpan.FromSeconds(60);
+    private const int MaxIdentityRetriesPerRound = 500;
 
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -60,7 +61,7 @@ public sealed class OpenBekenBridge : IAsyncDisposable
         await Registry.LoadAsync(ct).ConfigureAwait(false);
         foreach (var filter in ObkTopics.BridgeSubscriptions)
         {
-            await Connection.SubscribeAsync(filter, ct).ConfigureAwait(false);
+            await Connection.SubscribeAsync(filter, ct: ct).ConfigureAwait(false);
         }
         await HomeAssistant.StartAsync(ct).ConfigureAwait(false);
         await Connection.StartAsync(ct).ConfigureAwait(false);
@@ -133,6 +134,10 @@ public sealed class OpenBekenBridge : IAsyncDisposable
                 }
                 try
                 {
+                    if (Connection.IsConnected)
+                    {
+                        Registry.RetryIdentities(MaxIdentityRetriesPerRound);
+                    }
                     await Registry.FlushAsync(includeSeen, ct).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

@@ -102,6 +102,8 @@ public sealed class DiscoveryTests
     [InlineData("homeassistant/device/obk/config", """{"dev":{"ids":["x"],"cu":"ftp://x"},"o":{"name":"h"},"cmps":{"a":{"p":"switch","uniq_id":"u","cmd_t":"c"}}}""", "configuration_url")]
     [InlineData("homeassistant/device/obk/config", """{"dev":{"ids":["x"]},"o":{"name":"h"},"avty_t":"a","avty":[{"t":"b"}],"cmps":{"a":{"p":"switch","uniq_id":"u","cmd_t":"c"}}}""", "mutually exclusive")]
     [InlineData("homeassistant/device/obk/config", """{"dev":{"ids":["x"]},"o":{"name":"h"},"cmps":{"a":{"p":"button","uniq_id":"u","cmd_t":"c","dev_cla":"reboot"}}}""", "not valid for button")]
+    [InlineData("homeassistant/device/obk/config", """{"dev":{"ids":["x"]},"o":{"name":"h"},"cmps":{"a":{"p":"sensor","uniq_id":"u","stat_t":"s","dev_cla":5}}}""", "device_class must be a string")]
+    [InlineData("homeassistant/device/obk/config", """{"dev":{"ids":["x"]},"o":{"name":"h"},"o":{"name":"h"},"cmps":{}}""", "malformed")]
     public void The_checker_rejects_a_deliberately_wrong_payload(string topic, string payload, string expected)
     {
         var problems = DiscoveryValidator.Validate("homeassistant", topic, payload);

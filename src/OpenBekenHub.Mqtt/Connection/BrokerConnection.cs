@@ -36,12 +36,13 @@ public readonly record struct BrokerMessage(string Topic, string Payload, bool R
 public sealed class BrokerConnection : IAsyncDisposable
 {
     private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(10);
+    private const int SocketBufferSize = 1024 * 1024;
 
     private readonly BrokerEndpoint _endpoint;
     private readonly ReconnectPolicy _policy;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
-    private readonly List<string> _filters = [];
+    private readonly List<(string Filter, MqttQualityOfServiceLevel Qos)> _filters = [];
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -82,20 +83,24 @@ public sealed class BrokerConnection : IAsyncDisposable
     /// <summary>Raised when the connection state changes (true = up), with a reason when it went down.</summary>
     public event Action<bool, string?>? ConnectionChanged;
 
-    /// <summary>Adds a subscription (QoS 1); applied at the next connect, or now when connected.</summary>
-    public async Task SubscribeAsync(string filter, CancellationToken ct = default)
+    /// <summary>
+    /// Adds a subscription; applied at the next connect, or now when connected. QoS 0 by default: state topics are
+    /// then not throttled by the broker's QoS 1 in-flight window (Mosquitto: 20 messages) and queue limit (1000,
+    /// beyond which it drops), which a burst from thousands of plugs would hit.
+    /// </summary>
+    public async Task SubscribeAsync(string filter, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtMostOnce, CancellationToken ct = default)
     {
         lock (_filters)
         {
-            if (_filters.Contains(filter))
+            if (_filters.Any(f => f.Filter == filter))
             {
                 return;
             }
-            _filters.Add(filter);
+            _filters.Add((filter, qos));
         }
         if (IsConnected)
         {
-            await SubscribeAllAsync([filter], ct).ConfigureAwait(false);
+            await SubscribeAllAsync([(filter, qos)], ct).ConfigureAwait(false);
         }
     }
 
@@ -187,13 +192,20 @@ public sealed class BrokerConnection : IAsyncDisposable
         _lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(OperationTimeout);
-        var result = await _client.ConnectAsync(builder.Build(), timeout.Token).ConfigureAwait(false);
+        var options = builder.Build();
+        if (options.ChannelOptions is MqttClientTcpOptions tcp)
+        {
+            // MQTTnet's default 8 KiB socket buffers cap a loopback stream at a few hundred KB/s: far too little for
+            // thousands of plugs plus 2-3 KB discovery configs (the broker's queue towards us grows, PUBACKs wait seconds).
+            tcp.BufferSize = SocketBufferSize;
+        }
+        var result = await _client.ConnectAsync(options, timeout.Token).ConfigureAwait(false);
         if (result.ResultCode != MqttClientConnectResultCode.Success)
         {
             throw new InvalidOperationException($"broker refused the connection: {result.ResultCode} {result.ReasonString}");
         }
         ConnectCount++;
-        string[] filters;
+        (string Filter, MqttQualityOfServiceLevel Qos)[] filters;
         lock (_filters)
         {
             filters = [.. _filters];
@@ -203,15 +215,15 @@ public sealed class BrokerConnection : IAsyncDisposable
         _logger.LogInformation("Connected to MQTT broker {Host}:{Port} as {ClientId}", _endpoint.Host, _endpoint.Port, _endpoint.ClientId);
     }
 
-    private async Task SubscribeAllAsync(IReadOnlyList<string> filters, CancellationToken ct)
+    private async Task SubscribeAllAsync(IReadOnlyList<(string Filter, MqttQualityOfServiceLevel Qos)> filters, CancellationToken ct)
     {
         // Batches keep SUBSCRIBE packets small for brokers with packet-size limits.
         foreach (var chunk in filters.Chunk(16))
         {
             var options = new MqttClientSubscribeOptionsBuilder();
-            foreach (var filter in chunk)
+            foreach (var (filter, qos) in chunk)
             {
-                options = options.WithTopicFilter(f => f.WithTopic(filter).WithAtLeastOnceQoS());
+                options = options.WithTopicFilter(f => f.WithTopic(filter).WithQualityOfServiceLevel(qos));
             }
             await _client.SubscribeAsync(options.Build(), ct).ConfigureAwait(false);
         }

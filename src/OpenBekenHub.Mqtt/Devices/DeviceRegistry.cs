@@ -264,6 +264,7 @@ public sealed class DeviceRegistry
         string? id = null;
         bool changed;
         bool newChannel;
+        DeviceSnapshot? updated = null;
         lock (_gate)
         {
             if (_forgottenTopics.Contains(c))
@@ -282,6 +283,7 @@ public sealed class DeviceRegistry
                 {
                     entry.Record = record with { Channels = [.. record.Channels, new ChannelInfo(channel, ChannelRole.Relay)] };
                     entry.Dirty = true;
+                    updated = Snapshot(entry);
                 }
                 else
                 {
@@ -299,6 +301,7 @@ public sealed class DeviceRegistry
         }
         if (id is not null && newChannel)
         {
+            _bus.Publish(new DeviceUpdated(_time.GetUtcNow(), updated!));
             DefinitionChanged?.Invoke(id);
         }
     }
@@ -312,6 +315,7 @@ public sealed class DeviceRegistry
         }
         string? id = null;
         var becameMeter = false;
+        DeviceSnapshot? updated = null;
         lock (_gate)
         {
             if (_forgottenTopics.Contains(c))
@@ -329,6 +333,7 @@ public sealed class DeviceRegistry
                     entry.Record = record with { HasPowerMeter = true };
                     entry.Dirty = true;
                     becameMeter = true;
+                    updated = Snapshot(entry);
                 }
             }
             else if (meter)
@@ -341,6 +346,7 @@ public sealed class DeviceRegistry
             _bus.Publish(new ReadingChanged(_time.GetUtcNow(), id, quantity, value));
             if (becameMeter)
             {
+                _bus.Publish(new DeviceUpdated(_time.GetUtcNow(), updated!));
                 DefinitionChanged?.Invoke(id);
             }
         }
@@ -621,6 +627,31 @@ public sealed class DeviceRegistry
         {
             return _byTopic.Where(kv => kv.Value.Record is null).Select(kv => kv.Key).ToList();
         }
+    }
+
+    /// <summary>
+    /// Asks again (at most <paramref name="max"/>) the online client topics that are still unidentified: an idle plug
+    /// publishes nothing more after its retained <c>connected</c>, so a lost first request would leave it pending.
+    /// </summary>
+    public int RetryIdentities(int max)
+    {
+        var asked = 0;
+        lock (_gate)
+        {
+            foreach (var (topic, entry) in _byTopic)
+            {
+                if (asked >= max)
+                {
+                    break;
+                }
+                if (entry.Record is null && entry.Online && Stopwatch.GetElapsedTime(entry.LastIdentityRequest) >= IdentityRetry)
+                {
+                    RequestIdentityIfDue(entry, topic);
+                    asked++;
+                }
+            }
+        }
+        return asked;
     }
 
     private Entry GetOrAddPending(string c)

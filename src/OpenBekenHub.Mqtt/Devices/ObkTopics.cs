@@ -3,7 +3,7 @@ namespace OpenBekenHub.Mqtt.Devices;
 /// <summary>The topic vocabulary of OpenBeken firmware (openbeken.md §1.2-1.6), in one place.</summary>
 public static class ObkTopics
 {
-    /// <summary>Topics the bridge subscribes to (QoS 1). Deliberately not <c>#</c>: only what OpenBeken publishes.</summary>
+    /// <summary>Topics the bridge subscribes to (QoS 0, see BrokerConnection.SubscribeAsync). Deliberately not <c>#</c>: only what OpenBeken publishes.</summary>
     public static IReadOnlyList<string> BridgeSubscriptions { get; } =
     [
         "+/connected", "+/+/get", "+/host", "+/build", "+/mac", "+/ip", "+/rssi", "+/uptime",

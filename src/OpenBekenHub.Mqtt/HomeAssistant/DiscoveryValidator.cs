@@ -81,8 +81,20 @@ public static partial class DiscoveryValidator
     [GeneratedRegex("^[a-z_]+\\.[a-z0-9_]+$")]
     private static partial Regex EntityId();
 
-    /// <summary>Validates one message published on <paramref name="topic"/> under <paramref name="prefix"/>.</summary>
+    /// <summary>Validates one message published on <paramref name="topic"/> under <paramref name="prefix"/>. Never throws for bad input.</summary>
     public static IReadOnlyList<string> Validate(string prefix, string topic, string payload)
+    {
+        try
+        {
+            return ValidateCore(prefix, topic, payload);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+        {
+            return [$"payload is malformed: {ex.Message}"];
+        }
+    }
+
+    private static IReadOnlyList<string> ValidateCore(string prefix, string topic, string payload)
     {
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentNullException.ThrowIfNull(topic);
@@ -140,7 +152,7 @@ public static partial class DiscoveryValidator
                         merged[shared] = value.DeepClone();
                     }
                 }
-                var platform = merged["platform"]?.GetValue<string>();
+                var platform = Str(merged["platform"]);
                 if (platform is null || !Platforms.Contains(platform))
                 {
                     problems.Add($"component '{key}': platform (p) missing or not supported ('{platform}')");
@@ -289,7 +301,7 @@ public static partial class DiscoveryValidator
                 problems.Add($"{what}: {key} '{t}' is not a valid publish topic");
             }
         }
-        var category = e["entity_category"]?.GetValue<string>();
+        var category = Str(e["entity_category"]);
         if (category is not null && category is not ("config" or "diagnostic"))
         {
             problems.Add($"{what}: entity_category must be config or diagnostic");
@@ -298,9 +310,16 @@ public static partial class DiscoveryValidator
         {
             problems.Add($"{what}: a {platform} cannot have entity_category config (HA refuses to add it)");
         }
-        var deviceClass = e["device_class"]?.GetValue<string>();
-        var stateClass = e["state_class"]?.GetValue<string>();
-        var unit = e["unit_of_measurement"]?.GetValue<string>();
+        foreach (var key in new[] { "entity_category", "device_class", "state_class", "unit_of_measurement", "platform" })
+        {
+            if (e[key] is { } node && node.GetValueKind() != JsonValueKind.String && node.GetValueKind() != JsonValueKind.Null)
+            {
+                problems.Add($"{what}: {key} must be a string");
+            }
+        }
+        var deviceClass = Str(e["device_class"]);
+        var stateClass = Str(e["state_class"]);
+        var unit = Str(e["unit_of_measurement"]);
         if (stateClass is not null && (platform != "sensor" || !StateClasses.Contains(stateClass)))
         {
             problems.Add($"{what}: state_class '{stateClass}' is not valid here");
@@ -330,6 +349,8 @@ public static partial class DiscoveryValidator
             problems.Add($"{what}: device_class '{deviceClass}' is not valid for {platform}");
         }
     }
+
+    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     private static bool HasString(JsonObject e, string key) =>
         e[key] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0;

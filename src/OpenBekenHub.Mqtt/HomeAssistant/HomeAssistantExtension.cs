@@ -24,7 +24,7 @@ public sealed class HomeAssistantExtension : IAsyncDisposable
 
     private static readonly TimeSpan LegacySettle = TimeSpan.FromMilliseconds(1500);
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(200);
-    private const int MaxConcurrentAnnouncements = 32;
+    private const int MaxConcurrentAnnouncements = 64;
 
     private readonly BrokerConnection _connection;
     private readonly DeviceRegistry _registry;
@@ -70,8 +70,8 @@ public sealed class HomeAssistantExtension : IAsyncDisposable
         {
             return;
         }
-        await _connection.SubscribeAsync(_options.BirthTopic, ct).ConfigureAwait(false);
-        await _connection.SubscribeAsync($"{FirmwarePrefix}/+/+/config", ct).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_options.BirthTopic, ct: ct).ConfigureAwait(false);
+        await _connection.SubscribeAsync($"{FirmwarePrefix}/+/+/config", ct: ct).ConfigureAwait(false);
         _connection.Connected += OnConnectedAsync;
         _registry.DefinitionChanged += MarkDirty;
         _loop = Task.Run(() => LoopAsync(_stop.Token), CancellationToken.None);
@@ -176,12 +176,48 @@ public sealed class HomeAssistantExtension : IAsyncDisposable
         _logger.LogInformation("Announced {Count} devices to Home Assistant in {Seconds:0.0} s", devices.Length, sw.Elapsed.TotalSeconds);
     }
 
+    private async Task PublishReleasingAsync(DeviceSnapshot device, SemaphoreSlim inFlight, CancellationToken ct)
+    {
+        try
+        {
+            await PublishDeviceAsync(device, force: false, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            Retry(device.Id, ex);
+        }
+        finally
+        {
+            inFlight.Release();
+        }
+    }
+
+    /// <summary>A failed publish (timeout, connection lost) is tried again on a later tick, never dropped.</summary>
+    private void Retry(string deviceId, Exception ex)
+    {
+        lock (_gate)
+        {
+            _published.Remove(deviceId);
+            _dirty.Add(deviceId);
+        }
+        if (Interlocked.Increment(ref _publishFailures) == 1)
+        {
+            _logger.LogWarning("Publishing a Home Assistant config failed ({Message}); it will be retried", ex.Message);
+        }
+    }
+
+    private int _publishFailures;
+
     private async Task AnnounceOneAsync(DeviceSnapshot device, SemaphoreSlim inFlight, CancellationToken ct)
     {
         try
         {
             await PublishDeviceAsync(device, force: true, ct).ConfigureAwait(false);
             await RepublishStatesAsync(device, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            Retry(device.Id, ex);
         }
         finally
         {
@@ -321,14 +357,20 @@ public sealed class HomeAssistantExtension : IAsyncDisposable
             dirty = [.. _dirty];
             _dirty.Clear();
         }
+        // Pipelined: with Mosquitto's default (no TCP_NODELAY) a PUBACK behind other traffic can wait ~40 ms for a
+        // delayed ACK, so one-at-a-time publishing would crawl at ~25 devices/s while thousands of plugs talk.
+        using var inFlight = new SemaphoreSlim(MaxConcurrentAnnouncements);
+        var tasks = new List<Task>();
         foreach (var id in dirty)
         {
             var device = _registry.Find(id);
             if (device is not null && ShouldAnnounce(device) && !LegacyPending(device.ClientTopic))
             {
-                await PublishDeviceAsync(device, force: false, ct).ConfigureAwait(false);
+                await inFlight.WaitAsync(ct).ConfigureAwait(false);
+                tasks.Add(PublishReleasingAsync(device, inFlight, ct));
             }
         }
+        await Task.WhenAll(tasks).ConfigureAwait(false);
         if (_registry.Count != _lastCount)
         {
             await PublishDeviceCountAsync(ct).ConfigureAwait(false);

@@ -50,22 +50,42 @@ public static class BenchBridgeCommand
         var window = new Option<double>("--window") { Description = "HA re-announce jitter window in seconds", DefaultValueFactory = _ => 30 };
         var samples = new Option<int>("--samples") { Description = "State-change latency samples", DefaultValueFactory = _ => 500 };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
+        var existing = new Option<string?>("--existing") { Description = "host:port of a broker that already has the plugs (e.g. started with 'obkhub simulate plugs'); --counts then gives their number" };
         var command = new Command("bridge", "Benchmark the MQTT bridge with 1,000-10,000 simulated plugs (announce time, added latency, RSS)");
-        foreach (var option in new Option[] { counts, brokers, window, samples, json })
+        foreach (var option in new Option[] { counts, brokers, window, samples, json, existing })
         {
             command.Options.Add(option);
         }
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
             var results = new List<BenchBridgeResult>();
+            if (r.GetValue(existing) is { } endpoint)
+            {
+                if (!SimulatePlugsCommand.TryParseEndpoint(endpoint, out var host, out var existingPort))
+                {
+                    await Console.Error.WriteLineAsync("bench bridge: --existing must be host:port");
+                    return ExitCodes.Usage;
+                }
+                var n = int.Parse(r.GetValue(counts)!.Split(',')[0], CultureInfo.InvariantCulture);
+                results.Add(await RunAsync("existing", n, TimeSpan.FromSeconds(r.GetValue(window)), r.GetValue(samples), Console.Error, ct, host, existingPort));
+                Print(results);
+                return ExitCodes.Ok;
+            }
             foreach (var broker in r.GetValue(brokers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 foreach (var n in r.GetValue(counts)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)))
                 {
                     await Console.Error.WriteLineAsync($"bench bridge: {n} plugs on {broker} ...");
-                    var result = await RunAsync(broker, n, TimeSpan.FromSeconds(r.GetValue(window)), r.GetValue(samples), Console.Error, ct);
-                    results.Add(result);
-                    await Console.Error.WriteLineAsync(JsonSerializer.Serialize(result));
+                    try
+                    {
+                        var result = await RunAsync(broker, n, TimeSpan.FromSeconds(r.GetValue(window)), r.GetValue(samples), Console.Error, ct);
+                        results.Add(result);
+                        await Console.Error.WriteLineAsync(JsonSerializer.Serialize(result));
+                    }
+                    catch (TimeoutException ex)
+                    {
+                        await Console.Error.WriteLineAsync($"bench bridge: {n} plugs on {broker} failed: {ex.Message}");
+                    }
                 }
             }
             if (r.GetValue(json))
@@ -93,18 +113,24 @@ public static class BenchBridgeCommand
     }
 
     /// <summary>Runs one configuration: <paramref name="broker"/> is "embedded" or "mosquitto".</summary>
-    public static async Task<BenchBridgeResult> RunAsync(string broker, int plugs, TimeSpan window, int samples, TextWriter log, CancellationToken ct)
+    public static async Task<BenchBridgeResult> RunAsync(string broker, int plugs, TimeSpan window, int samples, TextWriter log, CancellationToken ct,
+        string host = "127.0.0.1", int? existingPort = null)
     {
         ArgumentNullException.ThrowIfNull(log);
-        var port = FreePort();
-        await using var brokerProcess = await StartBrokerAsync(broker, port, ct);
-        using var simulator = StartSimulator(plugs, port);
+        var port = existingPort ?? FreePort();
+        await using var brokerProcess = existingPort is null ? await StartBrokerAsync(broker, port, ct) : null;
+        using var simulator = existingPort is null ? StartSimulator(plugs, port) : null;
         var store = new InMemoryDeviceStore();
         var ha = new HomeAssistantOptions { JitterWindow = window, HubBaseUrl = "http://obkhub.local:8080" };
-        await using var bridge = new OpenBekenBridge(new BrokerEndpoint("127.0.0.1", port, ClientId: "obkhub-bench"), store, ha,
-            reconnect: new ReconnectPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2)));
-        await using var haProbe = await Probe.ConnectAsync(port, "homeassistant/device/+/config", ct);
+        using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
+        await using var bridge = new OpenBekenBridge(new BrokerEndpoint(host, port, ClientId: "obkhub-bench"), store, ha,
+            loggerFactory: loggers, reconnect: new ReconnectPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2)));
+        await using var haProbe = await Probe.ConnectAsync(host, port, "homeassistant/device/+/config", ct);
         await bridge.StartAsync(ct);
+        using var stopRtt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var rttLog = LogRoundTripsAsync(bridge, log, stopRtt.Token);
 
         var adopt = Stopwatch.StartNew();
         await WaitAsync(() => bridge.Registry.Count >= plugs, TimeSpan.FromSeconds(Math.Max(120, plugs / 25.0)), () => $"{bridge.Registry.Count}/{plugs} adopted", log, ct);
@@ -126,12 +152,14 @@ public static class BenchBridgeCommand
         await log.WriteLineAsync("  config arrival deciles (s): " + string.Join(" ", Enumerable.Range(0, 11).Select(d => arrivals[Math.Min(arrivals.Count - 1, d * arrivals.Count / 10)].ToString("0.0", CultureInfo.InvariantCulture))));
         await Task.Delay(TimeSpan.FromSeconds(1), ct);
 
-        var (plain, viaBridge, added) = await MeasureLatencyAsync(bridge, port, samples, ct);
+        var (plain, viaBridge, added) = await MeasureLatencyAsync(bridge, host, port, samples, ct);
+        await stopRtt.CancelAsync();
+        await rttLog;
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
         var (rss, peak) = ReadRss(Environment.ProcessId);
-        var (simRss, _) = ReadRss(simulator.Id);
+        var (simRss, _) = simulator is null ? (double.NaN, double.NaN) : ReadRss(simulator.Id);
         return new BenchBridgeResult(broker, plugs, adoptSeconds, window.TotalSeconds, birthSeconds, halfSeconds, configs, plain.Count,
             Percentile(plain, 50), Percentile(plain, 99), Percentile(viaBridge, 50), Percentile(viaBridge, 99), Percentile(added, 50), Percentile(added, 99),
             rss, peak, simRss);
@@ -141,11 +169,11 @@ public static class BenchBridgeCommand
     /// A probe client publishes a new value on a random adopted plug's <c>&lt;c&gt;/1/get</c> (what the plug would publish);
     /// a plain subscriber on the same topic and the bridge's event stream each time-stamp its arrival.
     /// </summary>
-    private static async Task<(List<double> Plain, List<double> Bridge, List<double> Added)> MeasureLatencyAsync(OpenBekenBridge bridge, int port, int samples, CancellationToken ct)
+    private static async Task<(List<double> Plain, List<double> Bridge, List<double> Added)> MeasureLatencyAsync(OpenBekenBridge bridge, string host, int port, int samples, CancellationToken ct)
     {
         var devices = bridge.Registry.List();
-        await using var publisher = await Probe.ConnectAsync(port, null, ct);
-        await using var plainSubscriber = await Probe.ConnectAsync(port, "+/1/get", ct);
+        await using var publisher = await Probe.ConnectAsync(host, port, null, ct);
+        await using var plainSubscriber = await Probe.ConnectAsync(host, port, "+/1/get", ct);
         using var events = bridge.Bus.Subscribe(65536);
         var bridgeSeen = new ConcurrentDictionary<(string, int), long>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -203,6 +231,33 @@ public static class BenchBridgeCommand
         return (plain, viaBridge, added);
 
         static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+    }
+
+    /// <summary>Every 5 s: the bridge's own QoS 1 publish round trip (a backlog in its receive path shows up here).</summary>
+    private static async Task LogRoundTripsAsync(OpenBekenBridge bridge, TextWriter log, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), ct);
+                if (!bridge.IsConnected)
+                {
+                    continue;
+                }
+                var sw = Stopwatch.StartNew();
+                await bridge.Connection.PublishAsync("obkhub-bench/ping", "1", ct: ct);
+                await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  bridge publish round trip {sw.Elapsed.TotalMilliseconds:0.0} ms, {bridge.Registry.Count} devices"));
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is TimeoutException or MQTTnet.Exceptions.MqttCommunicationException)
+            {
+                await log.WriteLineAsync($"  bridge publish round trip: {ex.Message}");
+            }
+        }
     }
 
     private static double Percentile(List<double> values, double p)
@@ -359,7 +414,7 @@ public static class BenchBridgeCommand
         private readonly ConcurrentDictionary<string, long> _arrivals = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, long> _nonEmpty = new(StringComparer.Ordinal);
 
-        public static async Task<Probe> ConnectAsync(int port, string? filter, CancellationToken ct)
+        public static async Task<Probe> ConnectAsync(string host, int port, string? filter, CancellationToken ct)
         {
             var probe = new Probe();
             probe._client.ApplicationMessageReceivedAsync += e =>
@@ -375,8 +430,10 @@ public static class BenchBridgeCommand
             };
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            await probe._client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port)
-                .WithClientId("bench-" + Guid.NewGuid().ToString("N")[..8]).WithCleanSession().Build(), timeout.Token);
+            var options = new MqttClientOptionsBuilder().WithTcpServer(host, port)
+                .WithClientId("bench-" + Guid.NewGuid().ToString("N")[..8]).WithCleanSession().Build();
+            ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = 1024 * 1024; // like the bridge: the default 8 KiB throttles
+            await probe._client.ConnectAsync(options, timeout.Token);
             if (filter is not null)
             {
                 await probe._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic(filter).WithAtLeastOnceQoS()).Build(), timeout.Token);
