@@ -42,7 +42,10 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             .WithDefaultEndpoint()
             .WithDefaultEndpointPort(Port)
             // a whole house of plugs reconnects at once after a hub restart; MQTTnet's default backlog (10) refuses most of them
-            .WithConnectionBacklog(1024);
+            .WithConnectionBacklog(1024)
+            // the hub's own client subscribes to every plug: MQTTnet's default of 250 queued messages per client drops
+            // identities during a reconnect storm and those plugs are never adopted (seen with 1,000 plugs)
+            .WithMaxPendingMessagesPerClient(100_000);
         if (!_options.ListenOnAllInterfaces)
         {
             builder = builder.WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
