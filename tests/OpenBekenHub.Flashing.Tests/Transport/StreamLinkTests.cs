@@ -32,7 +32,15 @@ public sealed class StreamLinkTests
             Assert.Equal(emulator.Flash.Snapshot().AsSpan(0, 0x2000).ToArray(), data);
         }
         await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => serving);
+        // the emulator ends either because the link closed its stream or because it was cancelled: whichever comes first
+        try
+        {
+            await serving.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        Assert.True(serving.IsCompleted);
     }
 
     [Fact]
