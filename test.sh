@@ -24,7 +24,7 @@ log=$(mktemp)
 status=0
 dotnet test OpenBekenHub.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
 # one closing line for all test assemblies together
-awk '/(Passed|Failed)! +- Failed:/ { gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+awk '/^ +Passed: +[0-9]+$/ { p += $2 } /^ +Failed: +[0-9]+$/ { f += $2 } /^ +Skipped: +[0-9]+$/ { s += $2 }
      END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 rm -f "$log"
 [ "$status" -eq 0 ] || exit "$status"
