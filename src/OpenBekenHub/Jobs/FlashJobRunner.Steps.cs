@@ -66,7 +66,7 @@ public sealed partial class FlashJobRunner
                 backup = result.Data;
                 job.Facts["backup"] = Path.GetFileName(result.Path);
                 await RecordBackupAsync(result, ct);
-                return $"{result.Path} (sha256 {result.Manifest.Sha256[..12]}…, verified by {result.Manifest.VerifiedBy})";
+                return $"{result.Path} (sha256 {result.Manifest.Sha256[..12]}…, {result.Manifest.VerifiedBy})";
             });
         }
         var backupExists = backup is not null || request.SkipBackup;

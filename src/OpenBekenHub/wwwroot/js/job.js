@@ -17,7 +17,10 @@
       li.querySelector('.badge').textContent = s.outcome;
       li.querySelector('.detail').textContent = s.detail || '';
     }
-    if (v.progress) {
+    if (v.state === 'Succeeded') {
+      $('bar').value = 100;
+      $('progress-text').textContent = '';
+    } else if (v.progress) {
       const p = v.progress;
       $('bar').value = p.percent;
       const rate = p.bytesPerSecond > 0 ? ', ' + fmt(Math.round(p.bytesPerSecond / 1024)) + ' KiB/s' : '';
