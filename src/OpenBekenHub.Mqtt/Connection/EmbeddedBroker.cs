@@ -79,6 +79,18 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     private Task ValidateAsync(ValidatingConnectionEventArgs e)
     {
+        if (string.IsNullOrEmpty(e.ClientId))
+        {
+            // MQTT 3.1.1 §3.1.3-6 and 5.0: a server assigns an id to a client that sends none with a clean session
+            // (mosquitto_pub/sub do). MQTTnet 5.2 applies AssignedClientIdentifier on MQTT 5 only, so on 3.1.1 the id is
+            // set on the CONNECT packet it validates; without that the client would be refused as "identifier rejected".
+            var assigned = "auto-" + Guid.NewGuid().ToString("N")[..16];
+            e.AssignedClientIdentifier = assigned;
+            if (e.ProtocolVersion != MQTTnet.Formatter.MqttProtocolVersion.V500 && e.CleanSession != false && ConnectPacketField?.GetValue(e) is MQTTnet.Packets.MqttConnectPacket packet)
+            {
+                packet.ClientId = assigned;
+            }
+        }
         if (string.IsNullOrEmpty(_options.Username))
         {
             return Task.CompletedTask;
@@ -90,6 +102,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         }
         return Task.CompletedTask;
     }
+
+    private static readonly System.Reflection.FieldInfo? ConnectPacketField =
+        typeof(ValidatingConnectionEventArgs).GetField("_connectPacket", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
 
     private static int PickFreePort()
     {

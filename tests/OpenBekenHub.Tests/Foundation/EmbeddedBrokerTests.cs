@@ -57,4 +57,25 @@ public sealed class EmbeddedBrokerTests
         var ok = await authed.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithCredentials("hub", "pw").Build());
         Assert.Equal(MqttClientConnectResultCode.Success, ok.ResultCode);
     }
+
+    [Fact]
+    public async Task Mosquitto_command_line_clients_without_a_client_id_can_use_the_embedded_broker()
+    {
+        await using var hub = await HubHost.StartAsync();
+        var port = hub.Service<EmbeddedBrokerService>().Broker!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // mosquitto_sub/pub send an empty client id (MQTT 3.1.1 and 5); the broker must assign one, not refuse them
+        await using var sub = ExternalProcess.Start("mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-t", "cli/#", "-v", "-C", "2", "-W", "20");
+        await Eventually.TrueAsync(() => hub.Service<EmbeddedBrokerService>().Broker!.ConnectedClients >= 2, because: "mosquitto_sub connected");
+        await using (var pub = ExternalProcess.Start("mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-t", "cli/v311", "-m", "one"))
+        {
+            Assert.Equal(0, await pub.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        }
+        await using (var pub5 = ExternalProcess.Start("mosquitto_pub", "-V", "mqttv5", "-h", "127.0.0.1", "-p", port, "-t", "cli/v5", "-m", "two"))
+        {
+            Assert.Equal(0, await pub5.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        }
+        Assert.Equal(0, await sub.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        Assert.Contains("cli/v311 one", sub.Output, StringComparison.Ordinal);
+        Assert.Contains("cli/v5 two", sub.Output, StringComparison.Ordinal);
+    }
 }
