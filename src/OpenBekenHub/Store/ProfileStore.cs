@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
+using OpenBekenHub.Provisioning.Profiles;
 
 namespace OpenBekenHub.Store;
 
@@ -92,6 +93,7 @@ public sealed class ProfileStore(HubStore store, IDataProtectionProvider protect
         return await cmd.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
+    /// <summary>The provisioning library's own checks (the ones the config writer relies on) plus the firmware's field sizes.</summary>
     public static void Validate(ProfileInput input)
     {
         var problems = new List<string>();
@@ -99,26 +101,22 @@ public sealed class ProfileStore(HubStore store, IDataProtectionProvider protect
         {
             problems.Add("a profile needs a name");
         }
-        // OpenBeken keeps the SSID in 64 bytes and the Wi-Fi password in 68 (NUL-terminated)
-        if (string.IsNullOrWhiteSpace(input.WifiSsid) || System.Text.Encoding.UTF8.GetByteCount(input.WifiSsid) > 32)
+        problems.AddRange(new ProvisioningProfile
         {
-            problems.Add("Wi-Fi SSID must be 1-32 bytes");
+            WifiSsid = input.WifiSsid ?? "",
+            WifiPassword = input.WifiPassword ?? "",
+            MqttHost = input.MqttHost ?? "",
+            MqttPort = input.MqttPort,
+            ClientTopicPattern = input.ClientTopicPattern ?? "",
+        }.Validate());
+        // OpenBeken keeps the SSID in 64 bytes and the Wi-Fi password in 68 (NUL-terminated); WPA2 allows 32 and 63
+        if (System.Text.Encoding.UTF8.GetByteCount(input.WifiSsid ?? "") > 32)
+        {
+            problems.Add("Wi-Fi SSID must be at most 32 bytes");
         }
-        if (input.WifiPassword is { Length: > 0 } wp && (wp.Length < 8 || System.Text.Encoding.UTF8.GetByteCount(wp) > 63))
+        if (System.Text.Encoding.UTF8.GetByteCount(input.WifiPassword ?? "") > 63)
         {
-            problems.Add("Wi-Fi password must be 8-63 characters (WPA2)");
-        }
-        if (string.IsNullOrWhiteSpace(input.MqttHost))
-        {
-            problems.Add("MQTT host is required");
-        }
-        if (input.MqttPort is < 1 or > 65535)
-        {
-            problems.Add("MQTT port must be 1-65535");
-        }
-        if (string.IsNullOrWhiteSpace(input.ClientTopicPattern))
-        {
-            problems.Add("client topic pattern is required, e.g. obk_{mac6}");
+            problems.Add("Wi-Fi password must be at most 63 characters (WPA2)");
         }
         if (problems.Count > 0)
         {
