@@ -110,6 +110,8 @@ public sealed class OpenBekenBridge : IAsyncDisposable
             {
                 await Connection.PublishAsync(ObkTopics.Command(clientTopic, "STATUS"), "5").ConfigureAwait(false);
                 await Connection.PublishAsync(ObkTopics.Command(clientTopic, "STATUS"), "2").ConfigureAwait(false);
+                // a plug that connected before the hub sent its channel states only then (not retained); ask again
+                await Connection.PublishAsync(ObkTopics.Command(clientTopic, "publishChannels"), "").ConfigureAwait(false);
             }
             catch (Exception ex)
             {

@@ -48,9 +48,21 @@ public sealed class BridgeHarness : IAsyncDisposable
         return harness;
     }
 
-    public async Task AllAdoptedAsync(int count, TimeSpan? timeout = null) =>
-        await Eventually.TrueAsync(() => Bridge.Registry.Count == count && Bridge.Registry.List().All(d => d.Online && d.Record.Ip is not null && d.Record.Build is not null && d.Channels.ContainsKey(1)),
-            timeout ?? TimeSpan.FromSeconds(20), $"{count} plugs adopted with IP, build and relay state (have {Bridge.Registry.Count})");
+    public async Task AllAdoptedAsync(int count, TimeSpan? timeout = null)
+    {
+        try
+        {
+            await Eventually.TrueAsync(() => Bridge.Registry.Count == count && Bridge.Registry.List().All(d => d.Online && d.Record.Ip is not null && d.Record.Build is not null && d.Channels.ContainsKey(1)),
+                timeout ?? TimeSpan.FromSeconds(20), $"{count} plugs adopted with IP, build and relay state");
+        }
+        catch (TimeoutException ex)
+        {
+            // say what the bridge did see, so a failure here can be diagnosed from the CI log alone
+            throw new TimeoutException($"{ex.Message}; adopted {Bridge.Registry.Count}, pending [{string.Join(", ", Bridge.Registry.PendingTopics())}], " +
+                $"bridge connected {Bridge.IsConnected} (connects {Bridge.Connection.ConnectCount}), plugs connected {Fleet.ConnectedCount}/{Fleet.Plugs.Count}; " +
+                string.Join("; ", Bridge.Registry.List().Select(d => $"{d.ClientTopic}: online {d.Online}, ip {d.Record.Ip ?? "-"}, build {d.Record.Build ?? "-"}, ch1 {(d.Channels.TryGetValue(1, out var v) ? v : "-")}")), ex);
+        }
+    }
 
     public DeviceSnapshot DeviceOf(SimulatedPlug plug) =>
         Bridge.Registry.FindByTopic(plug.ClientTopic) ?? throw new InvalidOperationException($"{plug.ClientTopic} not adopted");

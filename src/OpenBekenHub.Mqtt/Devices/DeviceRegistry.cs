@@ -110,10 +110,36 @@ public sealed class DeviceRegistry
         try
         {
             HandleCore(message);
+            if (!message.Retain && message.Payload.Length > 0 && !message.Topic.EndsWith("/connected", StringComparison.Ordinal))
+            {
+                MarkAlive(TopicOwner(message.Topic));
+            }
         }
         catch (Exception ex) when (ex is FormatException or JsonException or ArgumentException or InvalidOperationException or OverflowException)
         {
             Garbage(TopicOwner(message.Topic), message.Topic, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Only a connected plug publishes, so live (not retained) traffic proves it is online even when its retained
+    /// "connected online" was missed (a broker that dropped it from a full queue, a bridge that subscribed late).
+    /// </summary>
+    private void MarkAlive(string c)
+    {
+        string? id;
+        lock (_gate)
+        {
+            if (!_byTopic.TryGetValue(c, out var entry) || entry.Online)
+            {
+                return;
+            }
+            entry.Online = true;
+            id = entry.Record?.Id;
+        }
+        if (id is not null)
+        {
+            _bus.Publish(new DeviceAvailabilityChanged(_time.GetUtcNow(), id, true));
         }
     }
 
