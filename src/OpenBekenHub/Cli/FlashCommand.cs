@@ -5,7 +5,7 @@ using OpenBekenHub.Flashing.Images;
 using OpenBekenHub.Flashing.Operations;
 using OpenBekenHub.Flashing.Progress;
 using OpenBekenHub.Flashing.Transport;
-using OpenBekenHub.Provisioning.Chips;
+using OpenBekenHub.Jobs;
 using OpenBekenHub.Provisioning.Config;
 using OpenBekenHub.Provisioning.Errors;
 using OpenBekenHub.Provisioning.Identity;
@@ -120,15 +120,13 @@ public static class FlashCommand
         ProvisioningProfile profile, byte[] data, string file, PinTemplate? pins, string? plugName, string backupDir, TimeSpan? wait, CancellationToken ct)
     {
         await using var session = await c.ConnectAsync(parse, progress, ct, reset);
-        var obkChip = ObkChips.Find(session.Chip.Name)
-            ?? throw new ChipMismatchException($"Provisioning supports BK7231T and BK7231N, not {session.Chip.Name}.", "Use 'obkhub write' to flash without provisioning.");
+        PlugConfig.LayoutFor(session.Chip); // refuse an unsupported chip before the backup and the erase
         var backup = await session.BackupAsync(backupDir, ct);
         Say(parse, $"Backup: {backup.Path}");
         var write = await session.WriteImageAsync(data, new WriteImageOptions { SkipBackup = true, FileName = file }, ct);
         Say(parse, $"Firmware: {write.Written.Count} region(s) written, {write.Skipped.Count} already matched.");
 
-        var mac = RfMac.ReadFromFlash(backup.Data, obkChip) ?? (MacAddress.TryParse(session.Info.MacAddress, out var m) ? m : null);
-        var config = ConfigBuilder.BuildConfig(profile, obkChip, plugName, mac, pins);
+        var config = PlugConfig.Build(profile, session.Chip, backup.Data, session.Info.MacAddress, plugName, pins);
         var sector = ObkConfigWriter.BuildSector(config);
         await session.WriteRegionAsync(session.Chip.ConfigOffset, sector, new WriteImageOptions { SkipBackup = true }, ct);
         var firmwareCheck = await session.VerifyAsync(data, file, cancellationToken: ct);
@@ -151,7 +149,7 @@ public static class FlashCommand
                     "Check the Wi-Fi password and that the plug can reach the broker; the plug opens its own AP if it cannot join.");
             }
         }
-        return new PlugResult(0, mac?.ToString(), config.MqttClientId, config.ShortName, backup.Path, appeared, null);
+        return new PlugResult(0, config.StoredMac?.ToString(), config.MqttClientId, config.ShortName, backup.Path, appeared, null);
     }
 
     private static void Say(ParseResult parse, string line)

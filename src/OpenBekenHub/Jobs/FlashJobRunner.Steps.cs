@@ -4,7 +4,6 @@ using OpenBekenHub.Flashing.Errors;
 using OpenBekenHub.Flashing.Operations;
 using OpenBekenHub.Flashing.Progress;
 using OpenBekenHub.Mqtt.Devices;
-using OpenBekenHub.Provisioning.Chips;
 using OpenBekenHub.Provisioning.Config;
 using OpenBekenHub.Provisioning.Identity;
 using OpenBekenHub.Provisioning.Profiles;
@@ -103,7 +102,7 @@ public sealed partial class FlashJobRunner
                     string.Join(", ", tuya.Proposal.Pins.Select(p => $"P{p.Pin} {PinRoles.FindByNumber(p.Role)?.ShortName} ch{p.Channel}"));
                 job.AddLog("info", "Pins " + job.Facts["pins"]);
             }
-            var config = BuildConfig(chosen, request, chip, backup, session.Info.MacAddress);
+            var config = PlugConfig.Build(chosen.Profile, chip, backup, session.Info.MacAddress, request.DeviceName, chosen.Template);
             configSector = ObkConfigWriter.BuildSector(config);
             job.Facts["clientTopic"] = config.MqttClientId;
             job.Facts["deviceName"] = config.ShortName;
@@ -210,18 +209,6 @@ public sealed partial class FlashJobRunner
             template = (await templates.GetAsync(ct)).GetByName(request.TemplateName).ToPinTemplate();
         }
         return (profile, template);
-    }
-
-    private static ObkConfig BuildConfig((ProvisioningProfile Profile, PinTemplate? Template) provisioning, FlashJobRequest request, BkChip chip, byte[]? backup, string? infoMac)
-    {
-        var obkChip = ObkChips.Find(chip.Name) ?? throw new ArgumentException($"Provisioning does not support {chip.Name} yet.");
-        // the MAC makes names and the client topic unique per plug: the RF partition of the backup, else the chip's answer
-        var mac = backup is not null ? RfMac.ReadFromFlash(backup, obkChip) : null;
-        if (mac is null && MacAddress.TryParse(infoMac, out var parsed))
-        {
-            mac = parsed;
-        }
-        return ConfigBuilder.BuildConfig(provisioning.Profile, obkChip, request.DeviceName, mac, provisioning.Template);
     }
 
     private async Task<(string FileName, byte[] Data)> LoadFirmwareAsync(FlashJobRequest request, CancellationToken ct)

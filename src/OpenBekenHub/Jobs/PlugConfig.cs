@@ -1,0 +1,36 @@
+using OpenBekenHub.Flashing.Chips;
+using OpenBekenHub.Flashing.Errors;
+using OpenBekenHub.Provisioning.Chips;
+using OpenBekenHub.Provisioning.Config;
+using OpenBekenHub.Provisioning.Identity;
+using OpenBekenHub.Provisioning.Profiles;
+using OpenBekenHub.Provisioning.Templates;
+
+namespace OpenBekenHub.Jobs;
+
+/// <summary>
+/// The configuration block for the plug on the other end of the wire: the one place where the flasher's chip and the
+/// provisioning library meet (used by the hub's jobs and by <c>obkhub flash</c>).
+/// </summary>
+public static class PlugConfig
+{
+    /// <summary>The provisioning layout for a connected chip; refuses chips the config writer does not know.</summary>
+    public static ObkChip LayoutFor(BkChip chip) =>
+        ObkChips.Find(chip.Name)
+        ?? throw new ChipMismatchException($"Provisioning supports BK7231T and BK7231N, not {chip.Name}.", "Use 'obkhub write' to flash without provisioning.");
+
+    /// <summary>
+    /// Builds the block. The MAC makes the names and client topic unique per plug: it comes from the RF partition of
+    /// the backup, else from the chip's own answer, else the library picks a random suffix.
+    /// </summary>
+    public static ObkConfig Build(ProvisioningProfile profile, BkChip chip, byte[]? backup, string? chipMac, string? name, PinTemplate? template)
+    {
+        var layout = LayoutFor(chip);
+        var mac = backup is not null ? RfMac.ReadFromFlash(backup, layout) : null;
+        if (mac is null && MacAddress.TryParse(chipMac, out var parsed))
+        {
+            mac = parsed;
+        }
+        return ConfigBuilder.BuildConfig(profile, layout, name, mac, template);
+    }
+}
