@@ -5,38 +5,52 @@ using OpenBekenHub.Mqtt.Commands;
 using OpenBekenHub.Mqtt.Connection;
 using OpenBekenHub.Mqtt.Devices;
 using OpenBekenHub.Mqtt.Events;
+using OpenBekenHub.Mqtt.Extensions;
 using OpenBekenHub.Mqtt.HomeAssistant;
 using OpenBekenHub.Mqtt.Options;
+using OpenBekenHub.Mqtt.Parsing;
+using OpenBekenHub.Mqtt.State;
 
 namespace OpenBekenHub.Mqtt;
 
 /// <summary>
-/// The bridge as one unit: broker connection, device registry, command service and Home Assistant extension,
-/// composed like Zigbee2MQTT's controller (each part isolated: a failing handler is logged, the bridge keeps running).
+/// The bridge as a pipeline: broker message → <see cref="ObkMessageParser"/> (typed observations) →
+/// <see cref="DeviceStateStore"/> (the single owner of device state, raising ordered events on the <see cref="HubEventBus"/>)
+/// → extensions (<see cref="IBridgeExtension"/>: persistence, identity requests, availability, Home Assistant, commands,
+/// and any the host adds). Topics an extension owns are routed to it instead of the parser. See this project's README.
 /// </summary>
 public sealed class OpenBekenBridge : IAsyncDisposable
 {
-    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan LastSeenFlushInterval = TimeSpan.FromSeconds(60);
-    private const int MaxIdentityRetriesPerRound = 500;
-
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
-    private Task? _flushLoop;
+    private readonly List<IBridgeExtension> _extensions;
+    private readonly List<IBridgeExtension> _started = [];
+    private Task? _requests;
 
     public OpenBekenBridge(BrokerEndpoint endpoint, IDeviceStore store, HomeAssistantOptions homeAssistant, BridgeOptions? bridge = null,
-        HubEventBus? bus = null, ILoggerFactory? loggerFactory = null, ReconnectPolicy? reconnect = null)
+        HubEventBus? bus = null, ILoggerFactory? loggerFactory = null, ReconnectPolicy? reconnect = null, IEnumerable<IBridgeExtension>? extensions = null)
+        : this(() => endpoint, endpoint.ClientId, store, homeAssistant, bridge, bus, loggerFactory, reconnect, extensions)
+    {
+    }
+
+    /// <param name="endpoint">Resolved at each connect (the host's embedded broker binds its port before the first one).</param>
+    /// <param name="clientId">The hub's MQTT client id, also the base of its own topics.</param>
+    public OpenBekenBridge(Func<BrokerEndpoint> endpoint, string clientId, IDeviceStore store, HomeAssistantOptions homeAssistant, BridgeOptions? bridge = null,
+        HubEventBus? bus = null, ILoggerFactory? loggerFactory = null, ReconnectPolicy? reconnect = null, IEnumerable<IBridgeExtension>? extensions = null)
     {
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
+        var options = bridge ?? new BridgeOptions();
         _logger = factory.CreateLogger<OpenBekenBridge>();
-        Bus = bus ?? new HubEventBus();
+        Bus = bus ?? new HubEventBus(factory.CreateLogger<HubEventBus>());
         Connection = new BrokerConnection(endpoint, reconnect, factory.CreateLogger<BrokerConnection>());
-        Registry = new DeviceRegistry(store, Bus, factory.CreateLogger<DeviceRegistry>());
-        Commands = new DeviceCommandService(Connection, Registry, Bus, bridge ?? new BridgeOptions(), factory.CreateLogger<DeviceCommandService>());
-        HomeAssistant = new HomeAssistantExtension(Connection, Registry, Bus, homeAssistant, Version, factory.CreateLogger<HomeAssistantExtension>());
+        State = new DeviceStateStore(store, Bus, options, factory.CreateLogger<DeviceStateStore>());
+        Context = new BridgeContext(Connection, State, Bus, options, homeAssistant, DiscoveryBuilder.SafeId(clientId), factory);
+        Availability = new AvailabilityExtension();
+        HomeAssistant = new HomeAssistantExtension(homeAssistant, Version);
+        Commands = new DeviceCommandService(options);
+        _extensions = [new PersistenceExtension(), new IdentityExtension(), Availability, HomeAssistant, Commands, .. extensions ?? []];
         Connection.MessageReceived += OnMessage;
         Connection.ConnectionChanged += (up, reason) => Bus.Publish(new BridgeConnectionChanged(DateTimeOffset.UtcNow, up, reason));
-        Registry.IdentityNeeded += RequestIdentity;
     }
 
     public static string Version { get; } =
@@ -46,111 +60,78 @@ public sealed class OpenBekenBridge : IAsyncDisposable
 
     public BrokerConnection Connection { get; }
 
-    public DeviceRegistry Registry { get; }
+    /// <summary>The single owner of device state.</summary>
+    public DeviceStateStore State { get; }
+
+    /// <summary>The name the flash jobs and older callers use for <see cref="State"/>.</summary>
+    public DeviceStateStore Registry => State;
+
+    public BridgeContext Context { get; }
 
     public DeviceCommandService Commands { get; }
 
     public HomeAssistantExtension HomeAssistant { get; }
 
-    /// <summary>For /health: connected to the broker right now.</summary>
+    public AvailabilityExtension Availability { get; }
+
+    public IReadOnlyList<IBridgeExtension> Extensions => _extensions;
+
+    /// <summary>For /health and the pages: connected to the broker right now.</summary>
     public bool IsConnected => Connection.IsConnected;
 
-    /// <summary>Loads stored devices, subscribes, starts connecting (returns without waiting for the broker).</summary>
+    /// <summary>Loads stored devices, starts the extensions, subscribes, starts connecting (returns without waiting for the broker).</summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        await Registry.LoadAsync(ct).ConfigureAwait(false);
+        await State.LoadAsync(ct).ConfigureAwait(false);
+        foreach (var extension in _extensions)
+        {
+            try
+            {
+                await extension.StartAsync(Context, ct).ConfigureAwait(false);
+                _started.Add(extension);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                _logger.LogError(ex, "Extension {Name} failed to start; the bridge runs without it", extension.Name);
+            }
+        }
         foreach (var filter in ObkTopics.BridgeSubscriptions)
         {
             await Connection.SubscribeAsync(filter, ct: ct).ConfigureAwait(false);
         }
-        await HomeAssistant.StartAsync(ct).ConfigureAwait(false);
+        _requests = Task.Run(() => Context.RunRequestsAsync(_logger, _stop.Token), CancellationToken.None);
         await Connection.StartAsync(ct).ConfigureAwait(false);
-        _flushLoop = Task.Run(() => FlushLoopAsync(_stop.Token), CancellationToken.None);
     }
 
-    /// <summary>Forgets a device: removes it from HA (empty retained config), the registry and the store.</summary>
-    public async Task<DeviceSnapshot?> ForgetAsync(string deviceId, CancellationToken ct)
-    {
-        var removed = await Registry.ForgetAsync(deviceId, ct).ConfigureAwait(false);
-        if (removed is not null && Connection.IsConnected)
-        {
-            await HomeAssistant.RemoveDeviceAsync(deviceId, ct).ConfigureAwait(false);
-        }
-        return removed;
-    }
+    /// <summary>Forgets a device: gone from the hub and HA until the plug itself connects again or the user adopts it back.</summary>
+    public Task<DeviceSnapshot?> ForgetAsync(string deviceId, CancellationToken ct) => State.ForgetAsync(deviceId, ct);
+
+    /// <summary>Adopts a device from the "seen but forgotten" list.</summary>
+    public Task<DeviceSnapshot?> AdoptForgottenAsync(string deviceId, CancellationToken ct) => State.AdoptForgottenAsync(deviceId, ct);
+
+    /// <summary>Moves a device to the client topic its MAC was reported on, after the user approved it.</summary>
+    public DeviceSnapshot? ApproveMove(string deviceId) => State.ApproveMove(deviceId);
 
     /// <summary>Renames / moves a device; its HA entities keep their unique ids and get the new name.</summary>
     public Task<DeviceSnapshot?> UpdateAsync(string deviceId, string? friendlyName, string? area, CancellationToken ct) =>
-        Registry.UpdateAsync(deviceId, friendlyName, area, ct);
+        State.UpdateAsync(deviceId, friendlyName, area, ct);
 
     private void OnMessage(BrokerMessage message)
     {
         try
         {
-            if (!HomeAssistant.TryHandle(message))
+            if (Context.TryRoute(message))
             {
-                Registry.Handle(message);
+                return;
+            }
+            if (ObkMessageParser.Parse(message.Topic, message.Payload, message.Retain) is { } parsed)
+            {
+                State.Apply(parsed);
             }
         }
         catch (Exception ex)
         {
             _logger.LogError(ex, "Handling {Topic} failed; message ignored", message.Topic);
-        }
-    }
-
-    private void RequestIdentity(string clientTopic)
-    {
-        if (!Connection.IsConnected)
-        {
-            return;
-        }
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await Connection.PublishAsync(ObkTopics.Command(clientTopic, "STATUS"), "5").ConfigureAwait(false);
-                await Connection.PublishAsync(ObkTopics.Command(clientTopic, "STATUS"), "2").ConfigureAwait(false);
-                // a plug that connected before the hub sent its channel states only then (not retained); ask again
-                await Connection.PublishAsync(ObkTopics.Command(clientTopic, "publishChannels"), "").ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                _logger.LogDebug("Asking {Topic} for its identity failed: {Message}", clientTopic, ex.Message);
-            }
-        });
-    }
-
-    private async Task FlushLoopAsync(CancellationToken ct)
-    {
-        using var timer = new PeriodicTimer(FlushInterval);
-        var sinceSeen = TimeSpan.Zero;
-        try
-        {
-            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
-            {
-                sinceSeen += FlushInterval;
-                var includeSeen = sinceSeen >= LastSeenFlushInterval;
-                if (includeSeen)
-                {
-                    sinceSeen = TimeSpan.Zero;
-                }
-                try
-                {
-                    if (Connection.IsConnected)
-                    {
-                        Registry.RetryIdentities(MaxIdentityRetriesPerRound);
-                    }
-                    await Registry.FlushAsync(includeSeen, ct).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    _logger.LogWarning("Saving devices failed: {Message}; will retry", ex.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // stopping
         }
     }
 
@@ -163,21 +144,24 @@ public sealed class OpenBekenBridge : IAsyncDisposable
         {
             return;
         }
+        for (var i = _started.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _started[i].StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "Extension {Name} failed to stop cleanly", _started[i].Name);
+            }
+        }
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_flushLoop is not null)
+        if (_requests is not null)
         {
-            await _flushLoop.ConfigureAwait(false);
+            await _requests.ConfigureAwait(false);
         }
-        try
-        {
-            await Registry.FlushAsync(includeLastSeen: true, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogWarning("Final save of devices failed: {Message}", ex.Message);
-        }
-        await HomeAssistant.DisposeAsync().ConfigureAwait(false);
         await Connection.DisposeAsync().ConfigureAwait(false);
+        await HomeAssistant.DisposeAsync().ConfigureAwait(false);
         Commands.Dispose();
         _stop.Dispose();
     }

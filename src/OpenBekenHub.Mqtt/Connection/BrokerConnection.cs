@@ -38,7 +38,12 @@ public sealed class BrokerConnection : IAsyncDisposable
     private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(10);
     private const int SocketBufferSize = 1024 * 1024;
 
-    private readonly BrokerEndpoint _endpoint;
+    /// <summary>Bigger publishes are dropped unread: no plug or HA message comes near it (the largest, a discovery config, is a few KB).</summary>
+    public const int MaxPayloadBytes = 64 * 1024;
+
+    private readonly Func<BrokerEndpoint> _resolve;
+    private readonly Lock _stateGate = new();
+    private long _oversized;
     private readonly ReconnectPolicy _policy;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
@@ -49,25 +54,49 @@ public sealed class BrokerConnection : IAsyncDisposable
     private Task? _loop;
 
     public BrokerConnection(BrokerEndpoint endpoint, ReconnectPolicy? policy = null, ILogger<BrokerConnection>? logger = null)
+        : this(() => endpoint, policy, logger)
     {
-        _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
+        ArgumentNullException.ThrowIfNull(endpoint);
+    }
+
+    /// <summary>
+    /// <paramref name="endpoint"/> is resolved at each connect, so the host can hand over the embedded broker's port once it
+    /// is bound (probing a free port earlier and binding it later is a race another process can win).
+    /// </summary>
+    public BrokerConnection(Func<BrokerEndpoint> endpoint, ReconnectPolicy? policy = null, ILogger<BrokerConnection>? logger = null)
+    {
+        _resolve = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
         _policy = policy ?? ReconnectPolicy.Default;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _client = new MqttClientFactory().CreateMqttClient();
         _client.ApplicationMessageReceivedAsync += e =>
         {
             var m = e.ApplicationMessage;
+            if (m.Payload.Length > MaxPayloadBytes)
+            {
+                if (Interlocked.Increment(ref _oversized) % 1000 == 1)
+                {
+                    _logger.LogWarning("Dropped a {Bytes}-byte publish on {Topic} (limit {Limit}); {Count} so far", m.Payload.Length, m.Topic, MaxPayloadBytes, Interlocked.Read(ref _oversized));
+                }
+                return Task.CompletedTask;
+            }
             MessageReceived?.Invoke(new BrokerMessage(m.Topic, m.ConvertPayloadToString() ?? "", m.Retain));
             return Task.CompletedTask;
         };
         _client.DisconnectedAsync += e =>
         {
-            _lost.TrySetResult();
+            lock (_stateGate)
+            {
+                _lost.TrySetResult();
+            }
             return Task.CompletedTask;
         };
     }
 
-    public BrokerEndpoint Endpoint => _endpoint;
+    public BrokerEndpoint Endpoint => _resolve();
+
+    /// <summary>Publishes dropped for being over <see cref="MaxPayloadBytes"/>.</summary>
+    public long OversizedDropped => Interlocked.Read(ref _oversized);
 
     public bool IsConnected => _client.IsConnected;
 
@@ -114,13 +143,19 @@ public sealed class BrokerConnection : IAsyncDisposable
 
     public async Task WaitConnectedAsync(TimeSpan timeout, CancellationToken ct = default)
     {
+        Task up;
+        lock (_stateGate)
+        {
+            up = _up.Task;
+        }
         try
         {
-            await _up.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
+            await up.WaitAsync(timeout, ct).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"No connection to MQTT broker {_endpoint.Host}:{_endpoint.Port} within {timeout.TotalSeconds:0} s. Check Mqtt:Host/Mqtt:Port and that the broker is running.");
+            var endpoint = Endpoint;
+            throw new TimeoutException($"No connection to MQTT broker {endpoint.Host}:{endpoint.Port} within {timeout.TotalSeconds:0} s. Check Mqtt:Host/Mqtt:Port and that the broker is running.");
         }
     }
 
@@ -131,14 +166,20 @@ public sealed class BrokerConnection : IAsyncDisposable
         {
             try
             {
-                await ConnectOnceAsync(ct).ConfigureAwait(false);
+                var lost = await ConnectOnceAsync(ct).ConfigureAwait(false);
                 attempt = 0;
                 ConnectionChanged?.Invoke(true, null);
-                _up.TrySetResult();
+                lock (_stateGate)
+                {
+                    _up.TrySetResult();
+                }
                 await RaiseConnectedAsync(ct).ConfigureAwait(false);
-                await _lost.Task.WaitAsync(ct).ConfigureAwait(false);
-                _up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _logger.LogWarning("MQTT connection to {Host}:{Port} lost; reconnecting", _endpoint.Host, _endpoint.Port);
+                await lost.WaitAsync(ct).ConfigureAwait(false);
+                lock (_stateGate)
+                {
+                    _up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+                _logger.LogWarning("MQTT connection to {Host}:{Port} lost; reconnecting", Endpoint.Host, Endpoint.Port);
                 ConnectionChanged?.Invoke(false, "connection lost");
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -149,7 +190,7 @@ public sealed class BrokerConnection : IAsyncDisposable
             {
                 if (attempt == 0)
                 {
-                    _logger.LogWarning("MQTT connect to {Host}:{Port} failed: {Message}; retrying with back-off", _endpoint.Host, _endpoint.Port, ex.Message);
+                    _logger.LogWarning("MQTT connect to {Host}:{Port} failed: {Message}; retrying with back-off", Endpoint.Host, Endpoint.Port, ex.Message);
                     ConnectionChanged?.Invoke(false, ex.Message);
                 }
                 else
@@ -168,28 +209,36 @@ public sealed class BrokerConnection : IAsyncDisposable
         }
     }
 
-    private async Task ConnectOnceAsync(CancellationToken ct)
+    /// <summary>Connects, subscribes, announces; returns a task that completes when this connection is lost.</summary>
+    private async Task<Task> ConnectOnceAsync(CancellationToken ct)
     {
+        var endpoint = _resolve();
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(_endpoint.Host, _endpoint.Port)
-            .WithClientId(_endpoint.ClientId)
+            .WithTcpServer(endpoint.Host, endpoint.Port)
+            .WithClientId(endpoint.ClientId)
             .WithProtocolVersion(MqttProtocolVersion.V311)
             .WithCleanSession()
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(30))
             .WithTimeout(OperationTimeout)
-            .WithWillTopic(_endpoint.StateTopic)
+            .WithWillTopic(endpoint.StateTopic)
             .WithWillPayload("offline")
             .WithWillRetain()
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        if (!string.IsNullOrEmpty(_endpoint.Username))
+        if (!string.IsNullOrEmpty(endpoint.Username))
         {
-            builder = builder.WithCredentials(_endpoint.Username, _endpoint.Password ?? "");
+            builder = builder.WithCredentials(endpoint.Username, endpoint.Password ?? "");
         }
-        if (_endpoint.UseTls)
+        if (endpoint.UseTls)
         {
             builder = builder.WithTlsOptions(o => o.UseTls());
         }
-        _lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task lost;
+        lock (_stateGate)
+        {
+            // a late "disconnected" from the previous connection completes the old source, not this one
+            _lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lost = _lost.Task;
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(OperationTimeout);
         var options = builder.Build();
@@ -211,8 +260,9 @@ public sealed class BrokerConnection : IAsyncDisposable
             filters = [.. _filters];
         }
         await SubscribeAllAsync(filters, timeout.Token).ConfigureAwait(false);
-        await PublishAsync(_endpoint.StateTopic, "online", retain: true, ct: timeout.Token).ConfigureAwait(false);
-        _logger.LogInformation("Connected to MQTT broker {Host}:{Port} as {ClientId}", _endpoint.Host, _endpoint.Port, _endpoint.ClientId);
+        await PublishAsync(endpoint.StateTopic, "online", retain: true, ct: timeout.Token).ConfigureAwait(false);
+        _logger.LogInformation("Connected to MQTT broker {Host}:{Port} as {ClientId}", endpoint.Host, endpoint.Port, endpoint.ClientId);
+        return lost;
     }
 
     private async Task SubscribeAllAsync(IReadOnlyList<(string Filter, MqttQualityOfServiceLevel Qos)> filters, CancellationToken ct)
@@ -275,7 +325,7 @@ public sealed class BrokerConnection : IAsyncDisposable
         {
             try
             {
-                await PublishAsync(_endpoint.StateTopic, "offline", retain: true).ConfigureAwait(false);
+                await PublishAsync(Endpoint.StateTopic, "offline", retain: true).ConfigureAwait(false);
                 using var timeout = new CancellationTokenSource(OperationTimeout);
                 await _client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token).ConfigureAwait(false);
             }

@@ -39,6 +39,9 @@ public sealed record DeviceRecord(
 
     public IReadOnlyDictionary<string, string> LegacyUniqueIds { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Set when the user forgot the device: kept for the "seen but forgotten" list, ignored until it connects again.</summary>
+    public DateTimeOffset? ForgottenAt { get; init; }
+
     /// <summary>Firmware version parsed from <see cref="Build"/> (<c>OpenBK7231N 1.18.230 ...</c> → <c>1.18.230</c>).</summary>
     public string? Version => ParseBuild(Build).Version;
 

@@ -32,6 +32,25 @@ public static class ObkTopics
         _ => $"{clientTopic}/{quantity}/get",
     };
 
+    /// <summary>OpenBeken announces itself (flag 27) under this prefix unless told otherwise from its web page.</summary>
+    public const string FirmwareDiscoveryPrefix = "homeassistant";
+
+    /// <summary>
+    /// A topic controllers (the hub, HA) publish on and the plug subscribes to: <c>cmnd/&lt;c&gt;/&lt;command&gt;</c> or
+    /// <c>&lt;c&gt;/&lt;ch&gt;/set</c>. Every other topic under a plug's name (<c>&lt;c&gt;/...</c>, <c>stat/&lt;c&gt;/...</c>,
+    /// <c>tele/&lt;c&gt;/...</c>) is the plug's own.
+    /// </summary>
+    public static bool IsControllerTopic(string topic)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        var parts = topic.Split('/');
+        if (parts.Length != 3 || parts.Any(p => p.Length == 0 || p.IndexOfAny(['+', '#']) >= 0))
+        {
+            return false;
+        }
+        return parts[0] == "cmnd" || (parts[2] == "set" && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ch) && ch <= 64);
+    }
+
     /// <summary>A client topic may be used as an MQTT topic level: non-empty, no wildcards or separators.</summary>
     public static bool IsValidClientTopic(string? topic) =>
         !string.IsNullOrEmpty(topic) && topic.Length <= 64 && topic.IndexOfAny(['/', '+', '#', '\0']) < 0;

@@ -6,6 +6,9 @@ namespace OpenBekenHub.Mqtt.Events;
 public abstract record HubEvent(DateTimeOffset At)
 {
     public abstract string Kind { get; }
+
+    /// <summary>Signals between the state store and extensions; never sent to browsers.</summary>
+    public virtual bool Internal => false;
 }
 
 /// <summary>A new OpenBeken device was found from its topics and recorded.</summary>
@@ -20,10 +23,31 @@ public sealed record DeviceUpdated(DateTimeOffset At, DeviceSnapshot Device) : H
     public override string Kind => "device-updated";
 }
 
-/// <summary>The plug's LWT topic changed (<c>&lt;c&gt;/connected</c> online/offline).</summary>
-public sealed record DeviceAvailabilityChanged(DateTimeOffset At, string DeviceId, bool Online) : HubEvent(At)
+/// <summary>
+/// What the hub knows about a plug's presence changed: from its LWT/birth (<c>&lt;c&gt;/connected</c>) and its own live
+/// traffic only. <see cref="Availability.Unknown"/> while the broker is down or the plug was not heard since (re)connecting.
+/// </summary>
+public sealed record DeviceAvailabilityChanged(DateTimeOffset At, string DeviceId, Availability Availability) : HubEvent(At)
 {
     public override string Kind => "device-availability";
+
+    public bool Online => Availability == Availability.Online;
+}
+
+/// <summary>A client topic was seen whose MAC is unknown: the identity extension asks it (<c>cmnd/&lt;c&gt;/STATUS 5</c>).</summary>
+public sealed record IdentityNeeded(DateTimeOffset At, string ClientTopic) : HubEvent(At)
+{
+    public override string Kind => "identity-needed";
+
+    public override bool Internal => true;
+}
+
+/// <summary>A <c>stat/&lt;c&gt;/&lt;kind&gt;</c> reply from an adopted plug; the command service waits on these.</summary>
+public sealed record StatReplyReceived(DateTimeOffset At, string DeviceId, string ClientTopic, string StatKind, string Payload) : HubEvent(At)
+{
+    public override string Kind => "stat-reply";
+
+    public override bool Internal => true;
 }
 
 public sealed record ChannelChanged(DateTimeOffset At, string DeviceId, int Channel, int Value) : HubEvent(At)

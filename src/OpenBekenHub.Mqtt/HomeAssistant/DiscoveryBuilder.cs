@@ -16,6 +16,9 @@ public sealed record DiscoveryContext(string Prefix, string HubId, string HubVer
     public string HubDeviceCountTopic => $"{HubId}/bridge/devices";
 
     public string FirmwareStateTopic(string deviceId) => $"{HubId}/devices/{deviceId}/firmware";
+
+    /// <summary>The hub's own retained verdict on a plug's availability (see AvailabilityExtension).</summary>
+    public string AvailabilityTopic(string deviceId) => Extensions.AvailabilityExtension.Topic(HubId, deviceId);
 }
 
 /// <summary>One discovery message: topic, payload (empty = remove), always retained QoS 1.</summary>
@@ -193,7 +196,9 @@ public static class DiscoveryBuilder
         {
             ["dev"] = dev,
             ["o"] = Origin(context),
-            ["avty_t"] = ObkTopics.Connected(c),
+            // available only when the plug's own LWT says online AND the hub has fresh evidence (home-assistant-and-anchors.md §8)
+            ["avty"] = new JsonArray(new JsonObject { ["t"] = ObkTopics.Connected(c) }, new JsonObject { ["t"] = context.AvailabilityTopic(r.Id) }),
+            ["avty_mode"] = "all",
             ["qos"] = 1,
             ["cmps"] = components,
         };

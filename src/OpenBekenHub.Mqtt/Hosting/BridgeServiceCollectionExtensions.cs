@@ -9,6 +9,7 @@ using OpenBekenHub.Mqtt.Devices;
 using OpenBekenHub.Mqtt.Events;
 using OpenBekenHub.Mqtt.HomeAssistant;
 using OpenBekenHub.Mqtt.Options;
+using OpenBekenHub.Mqtt.State;
 
 namespace OpenBekenHub.Mqtt.Hosting;
 
@@ -24,23 +25,29 @@ public static class BridgeServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<HomeAssistantOptions>().Validate(o => !o.Validate().Any(), "HomeAssistant options are invalid (see HomeAssistantOptions.Validate)");
-        services.AddOptions<BridgeOptions>();
+        services.AddOptions<BridgeOptions>().Validate(o => !o.Validate().Any(), "Bridge options are invalid (see BridgeOptions.Validate)");
         services.AddOptions<MqttOptions>();
         services.TryAddSingleton<IDeviceStore, InMemoryDeviceStore>();
         services.TryAddSingleton<HubEventBus>();
         services.TryAddSingleton(sp =>
         {
             var mqtt = sp.GetRequiredService<IOptions<MqttOptions>>().Value;
-            var (host, port, user, password, tls) = mqtt.Effective;
+            // resolved at connect time: the embedded broker has bound its port by then
             return new OpenBekenBridge(
-                new BrokerEndpoint(host, port, user, password, tls, mqtt.ClientId),
+                () =>
+                {
+                    var (host, port, user, password, tls) = mqtt.Effective;
+                    return new BrokerEndpoint(host, port, user, password, tls, mqtt.ClientId);
+                },
+                mqtt.ClientId,
                 sp.GetRequiredService<IDeviceStore>(),
                 sp.GetRequiredService<IOptions<HomeAssistantOptions>>().Value,
                 sp.GetRequiredService<IOptions<BridgeOptions>>().Value,
                 sp.GetRequiredService<HubEventBus>(),
-                sp.GetService<ILoggerFactory>());
+                sp.GetService<ILoggerFactory>(),
+                extensions: sp.GetServices<Extensions.IBridgeExtension>());
         });
-        services.TryAddSingleton(sp => sp.GetRequiredService<OpenBekenBridge>().Registry);
+        services.TryAddSingleton(sp => sp.GetRequiredService<OpenBekenBridge>().State);
         services.TryAddSingleton(sp => sp.GetRequiredService<OpenBekenBridge>().Commands);
         services.TryAddSingleton(sp => sp.GetRequiredService<OpenBekenBridge>().HomeAssistant);
         services.AddHostedService<BridgeHostedService>();

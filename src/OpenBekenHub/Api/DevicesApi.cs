@@ -1,5 +1,3 @@
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using OpenBekenHub.Mqtt;
@@ -8,40 +6,6 @@ using OpenBekenHub.Mqtt.Devices;
 using OpenBekenHub.Mqtt.Events;
 
 namespace OpenBekenHub.Api;
-
-/// <summary>One channel of a device: number, role and current value.</summary>
-public sealed record ChannelDto(int Channel, string Role, int? Value);
-
-/// <summary>A device as the REST API shows it: stored facts plus live state.</summary>
-public sealed record DeviceDto(
-    string Id,
-    string Name,
-    string ClientTopic,
-    string? Mac,
-    string? Ip,
-    string? Build,
-    string? Version,
-    string? Chip,
-    DateTimeOffset FirstSeen,
-    DateTimeOffset LastSeen,
-    string? FriendlyName,
-    string? Area,
-    bool Online,
-    bool HasPowerMeter,
-    IReadOnlyList<ChannelDto> Channels,
-    IReadOnlyDictionary<string, double> Readings,
-    int? Rssi,
-    long? UptimeSeconds)
-{
-    public static DeviceDto From(DeviceSnapshot d)
-    {
-        ArgumentNullException.ThrowIfNull(d);
-        var r = d.Record;
-        var channels = r.Channels.Select(c => new ChannelDto(c.Channel, c.Role.ToString().ToLowerInvariant(), d.Channels.TryGetValue(c.Channel, out var v) ? v : null)).ToList();
-        return new DeviceDto(r.Id, r.DisplayName, r.ClientTopic, r.Mac, r.Ip, r.Build, r.Version, r.Chip, r.FirstSeen, r.LastSeen, r.FriendlyName, r.Area,
-            d.Online, r.HasPowerMeter, channels, d.Readings, d.Rssi, d.UptimeSeconds);
-    }
-}
 
 /// <summary>Body of POST channels/{ch}: <c>{"state":"on|off|toggle"}</c> for a relay, or <c>{"value":0-100}</c> for a dimmer.</summary>
 public sealed record ChannelRequest(string? State, int? Value);
@@ -52,7 +16,8 @@ public sealed record ConsoleCommandRequest(string Command);
 /// <summary>Body of PATCH: fields to change (null = keep, empty = clear).</summary>
 public sealed record DevicePatchRequest(string? FriendlyName, string? Area);
 
-/// <summary>The response envelope of every command: status (ok, sent, timeout, ...), device reply, error, device after.</summary>
+/// <summary>The response envelope of every command: status (ok, sent, timeout, offline, deviceerror, ...), device reply, error, device after.
+/// The HTTP code comes from <see cref="CommandResult.HttpStatus"/>, the same mapping the pages use.</summary>
 public sealed record CommandResponse(string Status, string? Reply, string? Error, DeviceDto? Device)
 {
     public static CommandResponse From(CommandResult r) =>
@@ -65,25 +30,48 @@ public static class DevicesApi
     public static RouteGroupBuilder MapDevicesApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/devices").WithTags("Devices");
-        group.MapGet("/", List).WithName("ListDevices").WithSummary("All adopted OpenBeken devices with their live state (empty array when none)");
+        group.MapGet("/", List).WithName("ListDevices").WithSummary("All adopted OpenBeken devices with their live state (empty array when none); availability is unknown while the broker is down");
+        group.MapGet("/forgotten", ListForgotten).WithName("ListForgottenDevices").WithSummary("Devices seen but forgotten (they stay out until they connect again or are adopted)");
+        group.MapPost("/forgotten/{id}/adopt", AdoptForgotten).WithName("AdoptForgottenDevice").WithSummary("Adopt a forgotten device again");
         group.MapGet("/events", Events).WithName("DeviceEvents").WithSummary("Live stream of bridge events (server-sent events; event type = kind)");
         group.MapGet("/{id}", Get).WithName("GetDevice").WithSummary("One device with its live state");
         group.MapPost("/{id}/channels/{channel:int}", SetChannel).WithName("SetDeviceChannel")
             .WithSummary("Switch a relay channel on/off/toggle ({\"state\":...}) or set a dimmer ({\"value\":0-100}); waits for the plug to confirm");
         group.MapPost("/{id}/restart", Restart).WithName("RestartDevice").WithSummary("Restart the plug");
         group.MapPost("/{id}/command", Command).WithName("RunDeviceCommand").WithSummary("Run an OpenBeken console command and return the plug's reply");
+        group.MapPost("/{id}/approve-move", ApproveMove).WithName("ApproveDeviceMove")
+            .WithSummary("Approve an identity conflict: the device moves to the client topic its MAC was reported on");
         group.MapPatch("/{id}", Patch).WithName("UpdateDevice").WithSummary("Rename a device or set its area; its Home Assistant entities keep their unique ids");
         group.MapDelete("/{id}", Forget).WithName("ForgetDevice").WithSummary("Forget a device: remove it from Home Assistant and the hub (it returns if it connects again)");
+        app.MapGet("/api/bridge", Status).WithTags("Devices").WithName("BridgeStatus")
+            .WithSummary("Whether the hub is connected to its broker, and device counts by availability").RequireAuthorization();
         return group;
     }
 
     private static Ok<List<DeviceDto>> List(OpenBekenBridge bridge) =>
-        TypedResults.Ok(bridge.Registry.List().Select(DeviceDto.From).ToList());
+        TypedResults.Ok(bridge.State.List().Select(DeviceDto.From).ToList());
 
     private static Results<Ok<DeviceDto>, NotFound<ProblemDetails>> Get(string id, OpenBekenBridge bridge) =>
-        bridge.Registry.Find(id) is { } d ? TypedResults.Ok(DeviceDto.From(d)) : NotFoundProblem(id);
+        bridge.State.Find(id) is { } d ? TypedResults.Ok(DeviceDto.From(d)) : NotFoundProblem(id);
 
-    private static Task Events(HttpContext context, OpenBekenBridge bridge) => Live.LiveApi.StreamDevicesAsync(context, bridge.Bus);
+    private static Ok<List<ForgottenDeviceDto>> ListForgotten(OpenBekenBridge bridge) =>
+        TypedResults.Ok(bridge.State.Forgotten().Select(ForgottenDeviceDto.From).ToList());
+
+    private static async Task<Results<Ok<DeviceDto>, NotFound<ProblemDetails>>> AdoptForgotten(string id, OpenBekenBridge bridge, CancellationToken ct) =>
+        await bridge.AdoptForgottenAsync(id, ct) is { } d ? TypedResults.Ok(DeviceDto.From(d)) : NotFoundProblem(id);
+
+    private static Results<Ok<DeviceDto>, NotFound<ProblemDetails>> ApproveMove(string id, OpenBekenBridge bridge) =>
+        bridge.ApproveMove(id) is { } d ? TypedResults.Ok(DeviceDto.From(d)) : NotFoundProblem(id, "or no move waiting for approval");
+
+    private static Ok<BridgeStatusDto> Status(OpenBekenBridge bridge)
+    {
+        var devices = bridge.State.List();
+        return TypedResults.Ok(new BridgeStatusDto(bridge.IsConnected, devices.Count,
+            devices.Count(d => d.Availability == Availability.Online), devices.Count(d => d.Availability == Availability.Offline),
+            devices.Count(d => d.Availability == Availability.Unknown), bridge.State.PendingTopics().Count, bridge.State.Forgotten().Count));
+    }
+
+    private static Task Events(HttpContext context, OpenBekenBridge bridge) => Live.LiveApi.StreamDevicesAsync(context, bridge.Bus, bridge.State);
 
     private static async Task<Results<Ok<CommandResponse>, NotFound<ProblemDetails>, BadRequest<ProblemDetails>, JsonHttpResult<CommandResponse>>> SetChannel(
         string id, int channel, ChannelRequest body, OpenBekenBridge bridge, CancellationToken ct)
@@ -139,12 +127,11 @@ public static class DevicesApi
             CommandStatus.Ok or CommandStatus.Sent => TypedResults.Ok(CommandResponse.From(result)),
             CommandStatus.NotFound => NotFoundProblem(id),
             CommandStatus.BadRequest => BadRequestProblem(result.Error ?? "Bad request"),
-            CommandStatus.Timeout => TypedResults.Json(CommandResponse.From(result), statusCode: StatusCodes.Status504GatewayTimeout),
-            _ => TypedResults.Json(CommandResponse.From(result), statusCode: StatusCodes.Status503ServiceUnavailable),
+            _ => TypedResults.Json(CommandResponse.From(result), statusCode: result.HttpStatus),
         };
 
-    private static NotFound<ProblemDetails> NotFoundProblem(string id) =>
-        TypedResults.NotFound(new ProblemDetails { Title = "Device not found", Detail = $"No device with id '{id}'.", Status = StatusCodes.Status404NotFound });
+    private static NotFound<ProblemDetails> NotFoundProblem(string id, string? more = null) =>
+        TypedResults.NotFound(new ProblemDetails { Title = "Device not found", Detail = $"No device with id '{id}'{(more is null ? "" : " " + more)}.", Status = StatusCodes.Status404NotFound });
 
     private static BadRequest<ProblemDetails> BadRequestProblem(string detail) =>
         TypedResults.BadRequest(new ProblemDetails { Title = "Invalid request", Detail = detail, Status = StatusCodes.Status400BadRequest });

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using OpenBekenHub.Api;
 using OpenBekenHub.Health;
 using OpenBekenHub.Library;
@@ -21,18 +19,10 @@ internal static class HubFeatures
         {
             services.AddHostedService<Demo.DemoMode>();
         }
-        // the bridge is built before hosted services start, so "any free port" must be resolved now, not at bind time
-        services.PostConfigure<MqttOptions>(o =>
-        {
-            if (o.UsesEmbeddedBroker && o.Embedded.Port == 0)
-            {
-                using var probe = new TcpListener(IPAddress.Loopback, 0);
-                probe.Start();
-                o.Embedded.Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            }
-        });
+        // Mqtt:Embedded:Port 0 ("any free port") is not probed here: the embedded broker binds it and writes the port back,
+        // and the bridge resolves its endpoint at connect time (a probed port could be taken before the broker binds it).
         services.AddOptions<HomeAssistantOptions>().BindConfiguration(HomeAssistantOptions.SectionName).ValidateOnStart();
-        services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.SectionName);
+        services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IDeviceStore, SqliteDeviceStore>();
         services.AddOpenBekenBridge();
         services.AddSingleton<IBrokerConnectionState, BridgeConnectionState>();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using OpenBekenHub.Api;
 using OpenBekenHub.Library;
 using OpenBekenHub.Mqtt;
 using OpenBekenHub.Mqtt.Commands;
@@ -10,7 +11,10 @@ namespace OpenBekenHub.Pages;
 
 public sealed class DeviceModel(OpenBekenBridge bridge, DeviceCommandService commands, TemplateCatalog templates) : PageModel
 {
-    public DeviceSnapshot Device { get; private set; } = null!;
+    /// <summary>The same projection REST and the live feed use.</summary>
+    public DeviceDto Device { get; private set; } = null!;
+
+    public bool BrokerConnected => bridge.IsConnected;
 
     [TempData]
     public string? Message { get; set; }
@@ -26,12 +30,21 @@ public sealed class DeviceModel(OpenBekenBridge bridge, DeviceCommandService com
 
     public IActionResult OnGet(string id)
     {
-        if (bridge.Registry.Find(id) is not { } device)
+        if (bridge.State.Find(id) is not { } device)
         {
             return NotFound();
         }
-        Device = device;
+        Device = DeviceDto.From(device);
         return Page();
+    }
+
+    /// <summary>The user approves an identity move: the device takes the client topic its MAC was reported on.</summary>
+    public IActionResult OnPostApproveMove(string id)
+    {
+        var moved = bridge.ApproveMove(id);
+        Message = moved is null ? null : $"Moved to client topic {moved.ClientTopic}.";
+        ErrorMessage = moved is null ? "Nothing to approve (or another device holds that topic)." : null;
+        return RedirectToPage(new { id });
     }
 
     public async Task<IActionResult> OnPostRenameAsync(string id, string? name, string? area, CancellationToken ct)
@@ -48,7 +61,8 @@ public sealed class DeviceModel(OpenBekenBridge bridge, DeviceCommandService com
             return RedirectToPage(new { id });
         }
         var result = await commands.ExecuteAsync(id, command.Trim(), ct);
-        ConsoleReply = $"> {command.Trim()}\n{(result.Succeeded ? result.Reply ?? "(sent)" : "error: " + result.Error)}";
+        ConsoleReply = $"> {command.Trim()}\n{(result.Succeeded ? result.Reply ?? "(sent)" : $"error ({result.HttpStatus}): {result.Error}")}";
+        ErrorMessage = result.Succeeded ? null : result.Error;
         return RedirectToPage(new { id });
     }
 

@@ -1,14 +1,17 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using OpenBekenHub.Api;
 using OpenBekenHub.Mqtt;
 using OpenBekenHub.Mqtt.Commands;
-using OpenBekenHub.Mqtt.Devices;
 
 namespace OpenBekenHub.Pages;
 
-public sealed class IndexModel(DeviceRegistry registry, DeviceCommandService commands, OpenBekenBridge bridge) : PageModel
+public sealed class IndexModel(OpenBekenBridge bridge) : PageModel
 {
-    public IReadOnlyList<DeviceSnapshot> Devices { get; private set; } = [];
+    /// <summary>The same projection REST and the live feed use.</summary>
+    public IReadOnlyList<DeviceDto> Devices { get; private set; } = [];
+
+    public IReadOnlyList<ForgottenDeviceDto> Forgotten { get; private set; } = [];
 
     public bool BrokerConnected => bridge.IsConnected;
 
@@ -17,11 +20,12 @@ public sealed class IndexModel(DeviceRegistry registry, DeviceCommandService com
 
     public void OnGet()
     {
-        Devices = [.. registry.List().OrderBy(d => d.Record.Area ?? "\uffff", StringComparer.OrdinalIgnoreCase)
-            .ThenBy(d => d.Record.DisplayName, StringComparer.OrdinalIgnoreCase)];
+        Devices = [.. bridge.State.List().Select(DeviceDto.From).OrderBy(d => d.Area ?? "\uffff", StringComparer.OrdinalIgnoreCase)
+            .ThenBy(d => d.Name, StringComparer.OrdinalIgnoreCase)];
+        Forgotten = [.. bridge.State.Forgotten().Take(50).Select(ForgottenDeviceDto.From)];
     }
 
-    /// <summary>Toggles a relay. fetch() callers get JSON (the live feed then updates the row); plain forms a redirect.</summary>
+    /// <summary>Toggles a relay. fetch() callers get JSON with the command's HTTP code (the live feed then updates the row); plain forms a redirect.</summary>
     public async Task<IActionResult> OnPostChannelAsync(string id, int channel, string op, CancellationToken ct)
     {
         var what = op switch
@@ -30,16 +34,25 @@ public sealed class IndexModel(DeviceRegistry registry, DeviceCommandService com
             "off" => ChannelAction.Off,
             _ => ChannelAction.Toggle,
         };
-        var result = await commands.SetChannelAsync(id, channel, what, ct);
+        var result = await bridge.Commands.SetChannelAsync(id, channel, what, ct);
         if (Request.Headers.Accept.ToString().Contains("application/json", StringComparison.Ordinal))
         {
-            return result.Succeeded
-                ? new JsonResult(new { status = result.Status.ToString(), value = result.Device?.Channels.GetValueOrDefault(channel) })
-                : new JsonResult(new { status = result.Status.ToString(), error = result.Error }) { StatusCode = StatusCodes.Status502BadGateway };
+            int? value = result.Device is { } d && d.Channels.TryGetValue(channel, out var v) ? v : null;
+            return new JsonResult(new { status = result.Status.ToString().ToLowerInvariant(), value, error = result.Error }) { StatusCode = result.HttpStatus };
         }
         if (!result.Succeeded)
         {
             ErrorMessage = result.Error ?? "The plug did not answer.";
+        }
+        return RedirectToPage();
+    }
+
+    /// <summary>Adopts a device from the "seen but forgotten" list.</summary>
+    public async Task<IActionResult> OnPostAdoptAsync(string id, CancellationToken ct)
+    {
+        if (await bridge.AdoptForgottenAsync(id, ct) is null)
+        {
+            ErrorMessage = "That device cannot be adopted (unknown, or another device uses its client topic).";
         }
         return RedirectToPage();
     }
@@ -53,6 +66,6 @@ public sealed class IndexModel(DeviceRegistry registry, DeviceCommandService com
             : when.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public static string Reading(DeviceSnapshot d, string quantity, string unit, string format = "0.#") =>
+    public static string Reading(DeviceDto d, string quantity, string unit, string format = "0.#") =>
         d.Readings.TryGetValue(quantity, out var v) ? v.ToString(format, System.Globalization.CultureInfo.InvariantCulture) + " " + unit : "";
 }

@@ -10,8 +10,7 @@
     const f = filter.value;
     for (const row of table.tBodies[0].rows) {
       const text = row.dataset.search || '';
-      const online = row.dataset.online === '1';
-      const show = (!q || text.includes(q)) && (f === 'all' || (f === 'online') === online);
+      const show = (!q || text.includes(q)) && (f === 'all' || row.dataset.availability === f);
       row.hidden = !show;
     }
   }
@@ -45,23 +44,36 @@
     if (!r) return;
     const b = r.querySelector('button[data-channel="' + channel + '"]');
     if (!b) return;
-    const on = value !== 0;
-    b.setAttribute('aria-pressed', on ? 'true' : 'false');
-    b.classList.toggle('secondary', !on);
+    // null = the plug has not reported this channel: unknown, never a made-up OFF
+    const text = value == null ? 'unknown' : (value !== 0 ? 'ON' : 'OFF');
+    b.dataset.state = text;
+    b.setAttribute('aria-pressed', text === 'ON' ? 'true' : text === 'OFF' ? 'false' : 'mixed');
+    b.classList.toggle('secondary', text !== 'ON');
     b.classList.remove('danger');
     const prefix = b.textContent.includes(':') ? b.textContent.split(':')[0] + ': ' : '';
-    b.textContent = prefix + (on ? 'ON' : 'OFF');
+    b.textContent = prefix + text;
   }
 
-  function setOnline(id, online) {
+  function setAvailability(id, availability) {
     const r = row(id);
     if (!r) return;
-    r.dataset.online = online ? '1' : '0';
+    r.dataset.availability = availability;
     const s = r.querySelector('.state');
-    s.textContent = online ? 'online' : 'offline';
-    s.classList.toggle('on', online);
-    s.classList.toggle('off', !online);
+    s.textContent = availability;
+    s.classList.toggle('on', availability === 'online');
+    s.classList.toggle('off', availability === 'offline');
     applyFilter();
+  }
+
+  // device events carry the same projection as GET /api/devices
+  function applyDevice(d) {
+    const r = row(d.id);
+    if (!r) { reloadSoon(); return; }
+    setAvailability(d.id, d.availability);
+    r.querySelector('.name').textContent = d.name;
+    r.querySelector('.area').textContent = d.area || '';
+    r.querySelector('.rssi').textContent = d.rssi != null ? d.rssi + ' dBm' : '';
+    for (const ch of d.channels) setChannel(d.id, ch.channel, ch.value);
   }
 
   let reloadTimer = null;
@@ -79,16 +91,8 @@
     const r = row(d.device);
     if (r) r.querySelector('.power').textContent = (Math.round(d.value * 10) / 10) + ' W';
   });
-  es.addEventListener('device-availability', (e) => { const d = JSON.parse(e.data); setOnline(d.device, d.online); });
-  es.addEventListener('device-updated', (e) => {
-    const d = JSON.parse(e.data);
-    const r = row(d.device);
-    if (!r) { reloadSoon(); return; }
-    if (d.name) r.querySelector('.name').textContent = d.name;
-    if (d.area !== undefined) r.querySelector('.area').textContent = d.area || '';
-    if (d.rssi != null) r.querySelector('.rssi').textContent = d.rssi + ' dBm';
-    r.querySelector('.seen').textContent = 'just now';
-  });
+  es.addEventListener('device-availability', (e) => applyDevice(JSON.parse(e.data)));
+  es.addEventListener('device-updated', (e) => applyDevice(JSON.parse(e.data)));
   es.addEventListener('device-adopted', reloadSoon);
   es.addEventListener('device-forgotten', reloadSoon);
   es.addEventListener('bridge-connection', (e) => {
@@ -97,6 +101,7 @@
     b.textContent = 'broker ' + (d.connected ? 'connected' : 'disconnected');
     b.classList.toggle('on', d.connected);
     b.classList.toggle('off', !d.connected);
+    document.getElementById('broker-down').hidden = d.connected;
   });
   document.body.dataset.live = 'ready';
   es.addEventListener('open', () => { document.body.dataset.live = 'open'; });
