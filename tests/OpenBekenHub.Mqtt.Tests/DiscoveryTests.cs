@@ -16,7 +16,7 @@ public sealed class DiscoveryTests
             Channels = channels.Length == 0 ? [new ChannelInfo(1, ChannelRole.Relay)] : channels,
             HasPowerMeter = meter,
         },
-        true, new Dictionary<int, int>(), new Dictionary<string, double>(), null, null);
+        Availability.Online, new Dictionary<int, int>(), new Dictionary<string, double>(), null, null);
 
     [Fact]
     public void A_metering_plug_is_one_device_message_with_switch_sensors_diagnostics_button_and_update()
@@ -26,7 +26,10 @@ public sealed class DiscoveryTests
         Assert.Equal("homeassistant/device/obk_020b00000001/config", message.Topic);
         Assert.Empty(DiscoveryValidator.Validate("homeassistant", message.Topic, message.Payload));
         var o = JsonNode.Parse(message.Payload)!;
-        Assert.Equal("obk00000001/connected", o["avty_t"]!.GetValue<string>());
+        // available only when the plug's LWT and the hub's own verdict both say so
+        Assert.Equal("all", o["avty_mode"]!.GetValue<string>());
+        Assert.Equal(["obk00000001/connected", "obkhub/devices/obk_020b00000001/availability"], o["avty"]!.AsArray().Select(a => a!["t"]!.GetValue<string>()));
+        Assert.Null(o["avty_t"]);
         Assert.Equal("OpenBekenHub", o["o"]!["name"]!.GetValue<string>());
         Assert.Equal("obkhub", o["dev"]!["via_device"]!.GetValue<string>());
         Assert.Equal("mac", o["dev"]!["cns"]![0]![0]!.GetValue<string>());

@@ -118,6 +118,11 @@ public static class ObkMessageParser
     private static Result Get(string c, string middle, string raw)
     {
         var p = raw.Trim();
+        // before channels: "138" is the frequency, not channel 138
+        if (ObkTopics.MeterQuantities.Contains(middle))
+        {
+            return Number(p) is { } v ? Result.Of(new MeterReported(c, middle, v)) : Result.Bad("reading is not a number");
+        }
         if (int.TryParse(middle, NumberStyles.None, CultureInfo.InvariantCulture, out var ch))
         {
             if (ch > 64)
@@ -132,10 +137,6 @@ public static class ObkMessageParser
             return Number(p) is { } d && Math.Abs(d) <= int.MaxValue
                 ? Result.Of(new ChannelReported(c, ch, (int)Math.Round(d)))
                 : Result.Bad("channel value is not a number");
-        }
-        if (ObkTopics.MeterQuantities.Contains(middle))
-        {
-            return Number(p) is { } v ? Result.Of(new MeterReported(c, middle, v)) : Result.Bad("reading is not a number");
         }
         return Result.NotOurs;
     }
