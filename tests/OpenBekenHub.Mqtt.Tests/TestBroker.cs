@@ -23,12 +23,16 @@ public sealed class TestBroker : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public static async Task<TestBroker> StartAsync(BrokerKind kind)
+    /// <summary>Every PUBLISH Mosquitto received, named by client (Mosquitto only, started with <c>logPublishes</c>).</summary>
+    public IReadOnlyList<MosquittoBroker.ReceivedPublish> Publishes() =>
+        (_mosquitto ?? throw new InvalidOperationException("only Mosquitto names the publishing client")).Publishes();
+
+    public static async Task<TestBroker> StartAsync(BrokerKind kind, bool logPublishes = false)
     {
         var broker = new TestBroker { Kind = kind };
         if (kind == BrokerKind.Mosquitto)
         {
-            broker._mosquitto = await MosquittoBroker.StartAsync().ConfigureAwait(false);
+            broker._mosquitto = await MosquittoBroker.StartAsync(logPublishes: logPublishes).ConfigureAwait(false);
             broker.Port = broker._mosquitto.Port;
         }
         else
