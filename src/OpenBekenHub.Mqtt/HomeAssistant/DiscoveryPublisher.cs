@@ -62,6 +62,12 @@ internal sealed class DiscoveryPublisher(BridgeContext bridge, DiscoveryContext 
             Forget(device.Id);
             throw;
         }
+        if (bridge.State.Find(device.Id) is null)
+        {
+            // forgotten while this config was on its way: its removal may have gone out first, so remove again
+            await RemoveDeviceAsync(device.Id, ct).ConfigureAwait(false);
+            return false;
+        }
         var firmware = DiscoveryBuilder.FirmwareState(device.Record);
         lock (_gate)
         {

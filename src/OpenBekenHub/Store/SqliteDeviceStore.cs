@@ -30,6 +30,7 @@ public sealed class SqliteDeviceStore(HubStore store) : IDeviceStore
                 HasPowerMeter = fromJson.HasPowerMeter,
                 ShortName = fromJson.ShortName,
                 LegacyUniqueIds = fromJson.LegacyUniqueIds,
+                ForgottenAt = fromJson.ForgottenAt, // a forgotten device stays forgotten across restarts
             });
         }
         return list;

@@ -14,7 +14,7 @@ public sealed class DemoModeTests
     public async Task Demo_mode_shows_simulated_plugs_and_a_station_whose_flashed_plug_joins_the_hub()
     {
         await using var hub = await HubHost.StartAsync("--Hub:Demo=true");
-        var registry = hub.Service<DeviceRegistry>();
+        var registry = hub.Service<OpenBekenHub.Mqtt.State.DeviceStateStore>();
         await Eventually.TrueAsync(() => registry.List().Count(d => d.Online) == DemoMode.PlugCount, TimeSpan.FromSeconds(30), "demo plugs adopted");
         await Eventually.TrueAsync(() => hub.Service<FlashStations>().List().Any(p => p.Simulated), TimeSpan.FromSeconds(10), "demo station ready");
 

@@ -58,7 +58,7 @@ public sealed class FlashProvisionEndToEndTests
         // the plug booted from what was written: client topic from the MAC, the profile's broker, the job's name
         var plug = station.BootedPlug!;
         Assert.Equal("obk_123456", plug.ClientTopic, ignoreCase: true);
-        var device = hub.Service<DeviceRegistry>().FindByTopic(plug.ClientTopic)!;
+        var device = hub.Service<OpenBekenHub.Mqtt.State.DeviceStateStore>().FindByTopic(plug.ClientTopic)!;
         Assert.Equal("Kitchen plug", device.Record.FriendlyName);
         Assert.Equal("Kitchen", device.Record.Area);
 
@@ -89,7 +89,7 @@ public sealed class FlashProvisionEndToEndTests
         Assert.True(state == JobState.Succeeded, job.View().Error);
         Assert.Contains("P26 Rel ch1", job.Facts["pins"], StringComparison.Ordinal);
         Assert.Contains(station.BootedPlug!.Settings.Pins, p => p.Pin == 26 && p.Role.StartsWith("Rel", StringComparison.OrdinalIgnoreCase));
-        var device = hub.Service<DeviceRegistry>().FindByTopic(station.BootedPlug.ClientTopic)!;
+        var device = hub.Service<OpenBekenHub.Mqtt.State.DeviceStateStore>().FindByTopic(station.BootedPlug.ClientTopic)!;
         await RetainedAsync(brokerPort, $"homeassistant/device/{device.Id}/config",
             p => JsonDocument.Parse(p).RootElement.GetProperty("cmps").EnumerateObject().Any(c => c.Value.GetProperty("p").GetString() == "switch"));
     }

@@ -1,6 +1,7 @@
 using Microsoft.Playwright;
 using OpenBekenHub.Hosting;
 using OpenBekenHub.Mqtt.Devices;
+using OpenBekenHub.Mqtt.State;
 using OpenBekenHub.Simulators.Plugs;
 using OpenBekenHub.TestKit;
 using OpenBekenHub.Tests.Support;
@@ -21,7 +22,7 @@ public sealed class DashboardPageTests : IClassFixture<Browser>, IAsyncLifetime
         _fleet = await PlugFleet.StartAsync("127.0.0.1", _hub.Service<EmbeddedBrokerService>().Broker!.Port, 3,
             new PlugFleetOptions { PowerMeterEvery = 2, BroadcastItemsPerSecond = 50 });
         await _fleet.WaitAllConnectedAsync(TimeSpan.FromSeconds(20));
-        var registry = _hub.Service<DeviceRegistry>();
+        var registry = _hub.Service<DeviceStateStore>();
         await Eventually.TrueAsync(() => registry.List().Count(d => d.Online && d.Record.Channels.Count > 0) == 3,
             TimeSpan.FromSeconds(20), "three simulated plugs adopted with their relays");
     }
@@ -42,7 +43,7 @@ public sealed class DashboardPageTests : IClassFixture<Browser>, IAsyncLifetime
         await Assertions.Expect(page.Locator("body[data-live='open']")).ToHaveCountAsync(1);
 
         var plug = _fleet[0];
-        var id = _hub.Service<DeviceRegistry>().FindByTopic(plug.ClientTopic)!.Id;
+        var id = _hub.Service<DeviceStateStore>().FindByTopic(plug.ClientTopic)!.Id;
         var button = page.Locator($"tr[data-device='{id}'] button[data-channel='1']");
         var before = plug.IsRelayOn();
         await Assertions.Expect(button).ToHaveAttributeAsync("aria-pressed", before ? "true" : "false");
@@ -68,7 +69,7 @@ public sealed class DashboardPageTests : IClassFixture<Browser>, IAsyncLifetime
     public async Task Device_page_renames_and_forgets_a_plug()
     {
         var plug = _fleet[1];
-        var registry = _hub.Service<DeviceRegistry>();
+        var registry = _hub.Service<DeviceStateStore>();
         var id = registry.FindByTopic(plug.ClientTopic)!.Id;
         var page = await _browser.NewPageAsync(_hub.BaseUrl, phone: true);
         await Browser.LoginAsync(page);
