@@ -157,13 +157,17 @@ public sealed class FlashJob
     public ChannelReader<JobView> Watch(CancellationToken ct)
     {
         var channel = Channel.CreateBounded<JobView>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
+        // register before reading the state: a job finishing in between then either completes this watcher itself or
+        // is seen finished below (reading first could miss both and leave a tab on "Running")
+        _watchers[channel] = true;
         channel.Writer.TryWrite(View());
         if (State != JobState.Running)
         {
+            _watchers.TryRemove(channel, out _);
+            channel.Writer.TryWrite(View());
             channel.Writer.TryComplete();
             return channel.Reader;
         }
-        _watchers[channel] = true;
         ct.Register(() =>
         {
             _watchers.TryRemove(channel, out _);
