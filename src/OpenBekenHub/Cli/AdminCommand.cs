@@ -32,11 +32,6 @@ internal static class AdminCommand
     private static async Task<int> ResetAsync(string dataDirectory, string? given, string username, CancellationToken ct)
     {
         var hub = new HubOptions { DataDirectory = dataDirectory };
-        if (!File.Exists(hub.DatabasePath))
-        {
-            await Console.Error.WriteLineAsync($"obkhub: no hub data in '{hub.FullDataDirectory}' ({Path.GetFileName(hub.DatabasePath)} is missing). Pass the hub's --data directory.");
-            return ExitCodes.Usage;
-        }
         if (given == "-")
         {
             given = (await Console.In.ReadLineAsync(ct))?.TrimEnd('\r', '\n');
@@ -44,6 +39,11 @@ internal static class AdminCommand
         if (given is not null && PasswordPolicy.Problem(given) is { } problem)
         {
             await Console.Error.WriteLineAsync($"obkhub: the password {problem}.");
+            return ExitCodes.Usage;
+        }
+        if (!File.Exists(hub.DatabasePath))
+        {
+            await Console.Error.WriteLineAsync($"obkhub: no hub data in '{hub.FullDataDirectory}' ({Path.GetFileName(hub.DatabasePath)} is missing). Pass the hub's --data directory.");
             return ExitCodes.Usage;
         }
         var password = given ?? PasswordPolicy.Generate();
