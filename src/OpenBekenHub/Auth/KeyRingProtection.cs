@@ -56,7 +56,6 @@ internal static class KeyRingProtection
         public OwnerOnlyXmlRepository(DirectoryInfo directory, ILoggerFactory logs)
         {
             _directory = directory;
-            DataDirectory.EnsureOwnerOnly(directory.FullName);
             _inner = new FileSystemXmlRepository(directory, logs);
         }
 
@@ -64,6 +63,8 @@ internal static class KeyRingProtection
 
         public void StoreElement(XElement element, string friendlyName)
         {
+            // created here, not at construction: a bad data directory must surface as the one-line option error
+            DataDirectory.EnsureOwnerOnly(_directory.FullName);
             _inner.StoreElement(element, friendlyName);
             if (!OperatingSystem.IsWindows())
             {
