@@ -94,6 +94,8 @@ public static class HubApp
         lc.MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            // "No XML encryptor configured" is the documented default on Linux (owner-only key files); StoreInitializer says it once, plainly
+            .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogEventLevel.Error)
             .ReadFrom.Configuration(configuration)
             .Enrich.FromLogContext()
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
@@ -124,6 +126,10 @@ internal sealed class StoreInitializer(HubStore store, AdminBootstrap admin, Job
         if (from != Store.Migrations.LatestVersion)
         {
             logger.LogInformation("Store {Path} migrated from schema {From} to {To}", store.DatabasePath, from, Store.Migrations.LatestVersion);
+        }
+        if (string.IsNullOrEmpty(options.Value.DataProtection.CertificatePath) && !OperatingSystem.IsWindows())
+        {
+            logger.LogInformation("Data-protection keys in {Directory} are protected by file permissions only (0600 in a 0700 directory); set Hub:DataProtection:CertificatePath to encrypt them", options.Value.KeysDirectory);
         }
         var interrupted = await jobs.MarkInterruptedAsync(cancellationToken);
         if (interrupted > 0)

@@ -16,15 +16,6 @@ public sealed class UserStore(HubStore store)
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public async Task CreateAsync(string username, string password, CancellationToken cancellationToken = default)
-    {
-        var hash = _hasher.HashPassword(new HubUser(0, username), password);
-        await using var c = await store.OpenAsync(cancellationToken);
-        using var cmd = c.Command("INSERT INTO users(username, password_hash, created_utc) VALUES ($u, $h, $t);", null,
-            ("$u", username), ("$h", hash), ("$t", HubStore.Now()));
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
-    }
-
     /// <summary>Returns the user when the password matches; rehashes transparently when the hasher says so.</summary>
     public async Task<HubUser?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default)
     {
