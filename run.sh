@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the hub from source: embedded MQTT broker, SQLite store in ./data, web pages on http://localhost:8080.
-# Extra arguments go to obkhub, e.g. ./run.sh --demo   or   ./run.sh --Mqtt:Host 192.168.1.10
+# Runs the hub from source: embedded MQTT broker, SQLite store in ./data at the repository root, web pages on
+# http://localhost:8080. Extra arguments go to obkhub, e.g. ./run.sh --demo   or   ./run.sh --Mqtt:Host 192.168.1.10
 set -euo pipefail
 cd "$(dirname "$0")"
-exec dotnet run --project src/OpenBekenHub -c Release -- "$@"
+exec ./obkhub "$@"

@@ -119,7 +119,7 @@ check_qemu() {
   port="$(free_port)"
   limit="${OBKHUB_CHECK_QEMU_TIMEOUT:-180}"
   mkdir -p "$tmp/qemu-data"
-  OBKHUB_ADMIN_PASSWORD=x OBKHUB__Mqtt__Embedded__Port=0 DOTNET_gcServer=0 \
+  OBKHUB_ADMIN_PASSWORD=check-sh-password OBKHUB__Mqtt__Embedded__Port=0 DOTNET_gcServer=0 \
     "$qemu" "$app" --urls "http://127.0.0.1:$port" --data "$tmp/qemu-data" --Mqtt:Embedded:Port 0 \
     >"$tmp/qemu.log" 2>&1 &
   pid=$!
@@ -253,7 +253,7 @@ PY
     fail dockerfile "the Dockerfile's build stage failed for $arch (in the filtered context)" "$d/build.log"
     return
   fi
-  OBKHUB_ADMIN_PASSWORD=x "${start[@]}" >"$d/run.log" 2>&1 &
+  OBKHUB_ADMIN_PASSWORD=check-sh-password "${start[@]}" >"$d/run.log" 2>&1 &
   local pid=$! up=""
   bg_pids+=("$pid")
   while [ $((SECONDS - step_started)) -lt 240 ]; do

@@ -127,7 +127,17 @@ public sealed class BackupService(BkLoader loader, ILogger? logger = null)
             Path.GetFileName(path),
             $"bootloader CheckCRC per {VerifyWindow / 1024} KiB window");
         var temp = path + ".part";
-        await File.WriteAllBytesAsync(temp, data, cancellationToken).ConfigureAwait(false);
+        // a backup holds the plug's Wi-Fi and MQTT secrets: owner-only from the first byte (0600)
+        File.Delete(temp);
+        var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.Asynchronous };
+        if (!OperatingSystem.IsWindows())
+        {
+            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        await using (var file = new FileStream(temp, create))
+        {
+            await file.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+        }
         File.Move(temp, path);
         var manifestPath = Path.ChangeExtension(path, ".json");
         await File.WriteAllTextAsync(manifestPath, JsonSerializer.Serialize(manifest, Json), cancellationToken).ConfigureAwait(false);

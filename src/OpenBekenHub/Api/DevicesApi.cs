@@ -36,8 +36,9 @@ public static class DevicesApi
         group.MapGet("/events", Events).WithName("DeviceEvents").WithSummary("Live stream of bridge events (server-sent events; event type = kind)");
         group.MapGet("/{id}", Get).WithName("GetDevice").WithSummary("One device with its live state");
         group.MapPost("/{id}/channels/{channel:int}", SetChannel).WithName("SetDeviceChannel")
-            .WithSummary("Switch a relay channel on/off/toggle ({\"state\":...}) or set a dimmer ({\"value\":0-100}); waits for the plug to confirm");
-        group.MapPost("/{id}/restart", Restart).WithName("RestartDevice").WithSummary("Restart the plug");
+            .WithSummary("Switch a relay channel on/off/toggle ({\"state\":...}) or set a dimmer ({\"value\":0-100}); waits for the plug to confirm")
+            .RequireAuthorization(Auth.HubPolicies.Control);
+        group.MapPost("/{id}/restart", Restart).WithName("RestartDevice").WithSummary("Restart the plug").RequireAuthorization(Auth.HubPolicies.Control);
         group.MapPost("/{id}/command", Command).WithName("RunDeviceCommand").WithSummary("Run an OpenBeken console command and return the plug's reply");
         group.MapPost("/{id}/approve-move", ApproveMove).WithName("ApproveDeviceMove")
             .WithSummary("Approve an identity conflict: the device moves to the client topic its MAC was reported on");

@@ -28,7 +28,11 @@ internal sealed class ApiTokenHandler(
             return AuthenticateResult.Fail("unknown or revoked API token");
         }
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, "token:" + token.Name), new Claim("token_id", token.Id)], SchemeName);
+            [
+                new Claim(ClaimTypes.Name, "token:" + token.Name),
+                new Claim("token_id", token.Id),
+                new Claim(HubPolicies.ScopeClaim, ApiTokenStore.ScopeName(token.Scope)),
+            ], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 }

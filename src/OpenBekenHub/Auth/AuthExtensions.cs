@@ -1,19 +1,17 @@
-using System.Net;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using OpenBekenHub.Hosting;
+using OpenBekenHub.Store;
 
 namespace OpenBekenHub.Auth;
 
 internal static class AuthExtensions
 {
-    public const string LoginRateLimitPolicy = "login";
     private const string SmartScheme = "cookie-or-bearer";
 
     /// <summary>Cookie login for pages, bearer tokens for scripts, login required everywhere by default.</summary>
-    public static IServiceCollection AddHubAuth(this IServiceCollection services, HubOptions hubOptions)
+    public static IServiceCollection AddHubAuth(this IServiceCollection services)
     {
         services.AddAuthentication(SmartScheme)
             .AddPolicyScheme(SmartScheme, "Cookie or bearer token", o =>
@@ -29,44 +27,30 @@ internal static class AuthExtensions
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.SlidingExpiration = true;
-                o.ExpireTimeSpan = TimeSpan.FromDays(7);
+                o.ExpireTimeSpan = SessionStore.IdleLifetime;
+                // Secure whenever the request is HTTPS, including behind a proxy listed in Hub:ForwardedHeaders
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.Events.OnValidatePrincipal = HubSessions.ValidateAsync;
                 // scripts and fetch() calls get a status code, not an HTML redirect
                 o.Events.OnRedirectToLogin = ctx => Reject(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => Reject(ctx, StatusCodes.Status403Forbidden);
             })
             .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null);
 
-        services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddAuthorizationBuilder().AddHubPolicies();
+        services.AddSingleton<IAuthorizationHandler, ScopeRequirementHandler>();
 
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "obkhub.af";
             o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.HeaderName = "X-CSRF-TOKEN";
         });
 
-        services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(LoginRateLimitPolicy, ctx =>
-                HttpMethods.IsPost(ctx.Request.Method)
-                    ? RateLimitPartition.GetSlidingWindowLimiter(
-                        (ctx.Connection.RemoteIpAddress ?? IPAddress.None).ToString(),
-                        _ => new SlidingWindowRateLimiterOptions
-                        {
-                            PermitLimit = hubOptions.LoginAttemptsPerMinute,
-                            Window = TimeSpan.FromMinutes(1),
-                            SegmentsPerWindow = 6,
-                            QueueLimit = 0,
-                        })
-                    : RateLimitPartition.GetNoLimiter("get"));
-            o.OnRejected = async (ctx, ct) =>
-            {
-                ctx.HttpContext.Response.Headers.RetryAfter = "60";
-                await ctx.HttpContext.Response.WriteAsync("Too many login attempts. Wait a minute and try again.", ct);
-            };
-        });
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<HubOptions>, AdminPasswordValidator>();
         services.AddSingleton<AdminBootstrap>();
         return services;
     }

@@ -36,6 +36,7 @@ public static class CliApp
             yield return command;
         }
         yield return FlashCommand.Create();
+        yield return AdminCommand.Create();
         var simulate = new Command("simulate", "Simulators for demos and tests: a BK bootloader on a pty, OpenBeken plugs on a broker");
         simulate.Subcommands.Add(SimulateBootloaderCommand.Create());
         simulate.Subcommands.Add(SimulatePlugsCommand.Create());
@@ -90,12 +91,14 @@ public static class CliApp
         try
         {
             await using var app = HubApp.Build(hostArgs);
+            // every option bound and validated before the host starts, so a bad value is one line, not a logged crash
+            app.Services.GetService<IStartupValidator>()?.Validate();
             await app.RunAsync(cancellationToken);
             return ExitCodes.Ok;
         }
-        catch (OptionsValidationException ex)
+        catch (Exception ex) when (ConfigurationErrors.Describe(ex) is { } line)
         {
-            await Console.Error.WriteLineAsync($"obkhub: configuration error: {string.Join("; ", ex.Failures)}");
+            await Console.Error.WriteLineAsync($"obkhub: configuration error: {line}");
             return ExitCodes.Configuration;
         }
         catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))

@@ -44,9 +44,7 @@ public static class HubApp
 
         builder.Services.AddSerilog((_, lc) => ConfigureLogging(lc, builder.Configuration, hubOptions));
 
-        builder.Services.AddDataProtection()
-            .SetApplicationName("obkhub")
-            .PersistKeysToFileSystem(new DirectoryInfo(hubOptions.KeysDirectory));
+        builder.Services.AddHubDataProtection(hubOptions);
 
         builder.Services.AddSingleton(new HubStore(hubOptions.DatabasePath));
         builder.Services.AddSingleton<UserStore>();
@@ -59,7 +57,7 @@ public static class HubApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBrokerService>());
         builder.Services.AddHubFeatures(hubOptions.Demo);
 
-        builder.Services.AddHubAuth(hubOptions);
+        builder.Services.AddHubAuth();
         builder.Services.AddRazorPages(o => o.Conventions.AllowAnonymousToPage("/Login"));
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
@@ -69,6 +67,8 @@ public static class HubApp
 
         overrides?.Invoke(builder.Services);
         var app = builder.Build();
+        app.UseHubForwardedHeaders(hubOptions.ForwardedHeaders);
+        app.UseHubSecurityHeaders();
         app.UseSerilogRequestLogging(o => o.GetLevel = (ctx, _, ex) =>
             ex is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error
             : ctx.Request.Path.StartsWithSegments("/health") ? LogEventLevel.Verbose
@@ -78,7 +78,6 @@ public static class HubApp
         app.UseStaticFiles();
         app.UseRouting();
         app.UseAuthentication();
-        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseAntiforgery();
 
@@ -95,6 +94,8 @@ public static class HubApp
         lc.MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            // "No XML encryptor configured" is the documented default on Linux (owner-only key files); StoreInitializer says it once, plainly
+            .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogEventLevel.Error)
             .ReadFrom.Configuration(configuration)
             .Enrich.FromLogContext()
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
@@ -108,11 +109,15 @@ public static class HubApp
     }
 }
 
-/// <summary>Migrates the store and creates the first admin before anything else uses them.</summary>
-internal sealed class StoreInitializer(HubStore store, AdminBootstrap admin, Jobs.JobStore jobs, IOptions<HubOptions> options, ILogger<StoreInitializer> logger) : IHostedService
+/// <summary>
+/// Migrates the store before anything else uses it; creates the first admin only once the whole start succeeded
+/// (web server and broker listening), so a failed start leaves no account whose password nobody saw.
+/// </summary>
+internal sealed class StoreInitializer(HubStore store, AdminBootstrap admin, Jobs.JobStore jobs, IOptions<HubOptions> options, ILogger<StoreInitializer> logger) : IHostedLifecycleService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        DataDirectory.EnsureOwnerOnly(options.Value.FullDataDirectory);
         foreach (var dir in new[] { options.Value.BackupsDirectory, options.Value.FirmwareDirectory, options.Value.LogsDirectory })
         {
             Directory.CreateDirectory(dir);
@@ -122,7 +127,10 @@ internal sealed class StoreInitializer(HubStore store, AdminBootstrap admin, Job
         {
             logger.LogInformation("Store {Path} migrated from schema {From} to {To}", store.DatabasePath, from, Store.Migrations.LatestVersion);
         }
-        await admin.EnsureAdminAsync(cancellationToken);
+        if (string.IsNullOrEmpty(options.Value.DataProtection.CertificatePath) && !OperatingSystem.IsWindows())
+        {
+            logger.LogInformation("Data-protection keys in {Directory} are protected by file permissions only (0600 in a 0700 directory); set Hub:DataProtection:CertificatePath to encrypt them", options.Value.KeysDirectory);
+        }
         var interrupted = await jobs.MarkInterruptedAsync(cancellationToken);
         if (interrupted > 0)
         {
@@ -130,5 +138,13 @@ internal sealed class StoreInitializer(HubStore store, AdminBootstrap admin, Job
         }
     }
 
+    public Task StartedAsync(CancellationToken cancellationToken) => admin.EnsureAdminAsync(cancellationToken);
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -48,7 +48,8 @@ internal static class HubFeatures
         Api.JobsApi.MapLive(app);
         app.MapGet("/backups/download/{file}", (string file, BackupCatalog backups) =>
                 backups.Resolve(file) is { } path ? Results.File(path, "application/octet-stream", Path.GetFileName(path)) : Results.NotFound())
-            .WithName("DownloadBackup").WithSummary("Download a full-flash backup").WithTags("Backups");
+            .WithName("DownloadBackup").WithSummary("Download a full-flash backup").WithTags("Backups")
+            .RequireAuthorization(Auth.HubPolicies.Admin); // a backup holds the plug's Wi-Fi/MQTT secrets
         return app;
     }
 

@@ -18,8 +18,23 @@ public sealed class HubOptions
 
     public string AdminUsername { get; set; } = "admin";
 
-    /// <summary>Failed-login budget per client address and minute before the login answers 429.</summary>
+    /// <summary>Failed-login budget per client address (IPv6: per /64) and window before the login answers 429.</summary>
     public int LoginAttemptsPerMinute { get; set; } = 5;
+
+    /// <summary>Failed-login budget per account over all addresses and window (slows a distributed guesser).</summary>
+    public int LoginAccountAttemptsPerMinute { get; set; } = 20;
+
+    /// <summary>The login throttle's sliding window (60 s; shorter only for tests).</summary>
+    public int LoginWindowSeconds { get; set; } = 60;
+
+    /// <summary>Set the admin password from OBKHUB_ADMIN_PASSWORD even though the account exists (ends every session).</summary>
+    public bool ResetAdminPassword { get; set; }
+
+    /// <summary>Reverse proxies whose X-Forwarded-For/-Proto are believed (off unless listed).</summary>
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+
+    /// <summary>Optional certificate that encrypts the data-protection keys at rest.</summary>
+    public KeyProtectionSettings DataProtection { get; set; } = new();
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
 
@@ -50,7 +65,7 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
         {
             try
             {
-                Directory.CreateDirectory(options.FullDataDirectory);
+                DataDirectory.EnsureOwnerOnly(options.FullDataDirectory);
                 var probe = Path.Combine(options.FullDataDirectory, $".write-test-{Environment.ProcessId}");
                 File.WriteAllText(probe, "ok");
                 File.Delete(probe);
@@ -68,10 +83,20 @@ internal sealed class HubOptionsValidator : IValidateOptions<HubOptions>
         {
             failures.Add("Hub:LoginAttemptsPerMinute must be 1-1000");
         }
+        if (options.LoginAccountAttemptsPerMinute is < 1 or > 10000)
+        {
+            failures.Add("Hub:LoginAccountAttemptsPerMinute must be 1-10000");
+        }
+        if (options.LoginWindowSeconds is < 1 or > 3600)
+        {
+            failures.Add("Hub:LoginWindowSeconds must be 1-3600");
+        }
         if (string.IsNullOrWhiteSpace(options.AdminUsername))
         {
             failures.Add("Hub:AdminUsername must not be empty");
         }
+        failures.AddRange(options.ForwardedHeaders.Validate());
+        failures.AddRange(options.DataProtection.Validate());
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,16 +1,12 @@
-using System.Security.Claims;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
+using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.AspNetCore.RateLimiting;
 using OpenBekenHub.Auth;
 using OpenBekenHub.Store;
 
 namespace OpenBekenHub.Pages;
 
-[EnableRateLimiting(AuthExtensions.LoginRateLimitPolicy)]
-public sealed class LoginModel(UserStore users, ILogger<LoginModel> logger) : PageModel
+public sealed class LoginModel(UserStore users, LoginThrottle throttle, ILogger<LoginModel> logger) : PageModel
 {
     [BindProperty]
     public string Username { get; set; } = "admin";
@@ -29,19 +25,28 @@ public sealed class LoginModel(UserStore users, ILogger<LoginModel> logger) : Pa
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        var user = await users.VerifyAsync(Username, Password, ct);
+        var address = HttpContext.Connection.RemoteIpAddress;
+        if (throttle.RetryAfter(Username, address) is { } wait)
+        {
+            // refused without checking the password, and not counted: the lock ends one window after the last failure
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Error = $"Too many failed logins. Try again in {seconds} s.";
+            return Page();
+        }
+        var user = Password.Length > PasswordPolicy.MaxLength ? null : await users.VerifyAsync(Username, Password, ct);
         if (user is null)
         {
-            logger.LogWarning("Failed login for {Username} from {Address}", Username, HttpContext.Connection.RemoteIpAddress);
+            throttle.RecordFailure(Username, address);
+            logger.LogWarning("Failed login for {Username} from {Address}", Username, address);
             Error = "Wrong user name or password.";
             Response.StatusCode = StatusCodes.Status401Unauthorized;
             return Page();
         }
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, user.Username), new Claim(ClaimTypes.NameIdentifier, user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))],
-            CookieAuthenticationDefaults.AuthenticationScheme);
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
-        logger.LogInformation("{Username} logged in", user.Username);
+        throttle.RecordSuccess(address);
+        await HubSessions.SignInAsync(HttpContext, user, ct);
+        logger.LogInformation("{Username} logged in from {Address}", user.Username, address);
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");
     }
 }

@@ -1,7 +1,6 @@
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using OpenBekenHub.Auth;
 
 namespace OpenBekenHub.Pages;
 
@@ -11,9 +10,10 @@ public sealed class LogoutModel : PageModel
     {
     }
 
-    public async Task<IActionResult> OnPostAsync()
+    /// <summary>Ends the server-side session too, so a copy of the cookie is refused from now on.</summary>
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        await HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        await HubSessions.SignOutAsync(HttpContext, ct);
         return Redirect("/login");
     }
 }

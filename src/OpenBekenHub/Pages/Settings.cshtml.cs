@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
+using OpenBekenHub.Auth;
 using OpenBekenHub.Hosting;
 using OpenBekenHub.Mqtt.Options;
 using OpenBekenHub.Store;
@@ -92,14 +93,19 @@ public sealed class SettingsModel(
         return RedirectToPage();
     }
 
-    public async Task<IActionResult> OnPostCreateTokenAsync(string name, CancellationToken ct)
+    public async Task<IActionResult> OnPostCreateTokenAsync(string name, string? scope, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(name))
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 64)
         {
-            ErrorMessage = "Give the token a name (what script uses it).";
+            ErrorMessage = "Give the token a name (what script uses it), at most 64 characters.";
             return RedirectToPage();
         }
-        var (_, secret) = await tokens.CreateAsync(name.Trim(), ct);
+        if (!Enum.TryParse<HubScope>(scope, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+        {
+            ErrorMessage = "Choose the token's scope: read, control or admin.";
+            return RedirectToPage();
+        }
+        var (_, secret) = await tokens.CreateAsync(name.Trim(), parsed, ct);
         NewTokenSecret = secret;
         return RedirectToPage();
     }
@@ -116,17 +122,19 @@ public sealed class SettingsModel(
         {
             ErrorMessage = "The new passwords do not match.";
         }
-        else if (next.Length < 10)
+        else if (PasswordPolicy.Problem(next) is { } problem)
         {
-            ErrorMessage = "The new password needs at least 10 characters.";
+            ErrorMessage = "The new password " + problem + ".";
         }
         else if (!await users.ChangePasswordAsync(User.FindFirstValue(ClaimTypes.Name) ?? "", current, next, ct))
         {
             ErrorMessage = "The current password is wrong.";
         }
-        else
+        else if (await users.VerifyAsync(User.FindFirstValue(ClaimTypes.Name) ?? "", next, ct) is { } user)
         {
-            Message = "Password changed.";
+            // every session ended with the change; this browser gets a fresh one
+            await HubSessions.SignInAsync(HttpContext, user, ct);
+            Message = "Password changed. Every other session was logged out.";
         }
         return RedirectToPage();
     }

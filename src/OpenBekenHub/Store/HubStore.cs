@@ -44,6 +44,7 @@ public sealed class HubStore
 
     internal async Task<int> MigrateToAsync(int target, CancellationToken cancellationToken = default)
     {
+        RestrictFiles();
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         using (var wal = connection.CreateCommand())
         {
@@ -66,6 +67,33 @@ public sealed class HubStore
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         return from;
+    }
+
+    /// <summary>
+    /// The database holds device records and encrypted secrets: it is created 0600 (an empty file is a valid empty
+    /// SQLite database), and SQLite gives its -wal and -shm files the database file's mode. Files left by an older
+    /// version are tightened.
+    /// </summary>
+    private void RestrictFiles()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        if (!File.Exists(DatabasePath))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(DatabasePath))!);
+            using var created = new FileStream(DatabasePath, new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate,
+                Access = FileAccess.Write,
+                UnixCreateMode = Hosting.DataDirectory.OwnerOnlyFile,
+            });
+        }
+        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
+        {
+            Hosting.DataDirectory.Restrict(DatabasePath + suffix);
+        }
     }
 
     public async Task<int> GetVersionAsync(CancellationToken cancellationToken = default)

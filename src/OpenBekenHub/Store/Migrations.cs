@@ -102,6 +102,18 @@ internal static class Migrations
         ALTER TABLE devices ADD COLUMN short_name TEXT;
         CREATE INDEX ix_devices_client_topic ON devices(client_topic);
         """,
+        // 5: web sessions (a login cookie is valid only while its row exists: logout deletes it, a password change
+        // or reset deletes all of the user's) and API token scopes (tokens made before scopes were full admin)
+        """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_utc TEXT NOT NULL,
+            last_seen_utc TEXT NOT NULL
+        );
+        CREATE INDEX ix_sessions_user ON sessions(user_id);
+        ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin';
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -16,15 +16,6 @@ public sealed class UserStore(HubStore store)
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public async Task CreateAsync(string username, string password, CancellationToken cancellationToken = default)
-    {
-        var hash = _hasher.HashPassword(new HubUser(0, username), password);
-        await using var c = await store.OpenAsync(cancellationToken);
-        using var cmd = c.Command("INSERT INTO users(username, password_hash, created_utc) VALUES ($u, $h, $t);", null,
-            ("$u", username), ("$h", hash), ("$t", HubStore.Now()));
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
-    }
-
     /// <summary>Returns the user when the password matches; rehashes transparently when the hasher says so.</summary>
     public async Task<HubUser?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default)
     {
@@ -42,17 +33,38 @@ public sealed class UserStore(HubStore store)
         return result == PasswordVerificationResult.Failed ? null : user;
     }
 
+    /// <summary>Changes the password when the current one matches, and ends every session of the user.</summary>
     public async Task<bool> ChangePasswordAsync(string username, string currentPassword, string newPassword, CancellationToken cancellationToken = default)
     {
-        if (await VerifyAsync(username, currentPassword, cancellationToken) is not { } user)
+        if (await VerifyAsync(username, currentPassword, cancellationToken) is null)
         {
             return false;
         }
-        await using var c = await store.OpenAsync(cancellationToken);
-        using var cmd = c.Command("UPDATE users SET password_hash = $h WHERE id = $id;", null,
-            ("$h", _hasher.HashPassword(user, newPassword)), ("$id", user.Id));
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await SetPasswordAsync(username, newPassword, cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// Sets the password (creating the account when it does not exist yet) and ends every session of the user in the
+    /// same transaction. Returns true when the account already existed.
+    /// </summary>
+    public Task<bool> SetPasswordAsync(string username, string newPassword, CancellationToken cancellationToken = default)
+    {
+        var hash = _hasher.HashPassword(new HubUser(0, username), newPassword);
+        return store.InTransactionAsync(async (c, tx) =>
+        {
+            using var update = c.Command("UPDATE users SET password_hash = $h WHERE username = $u RETURNING id;", tx, ("$h", hash), ("$u", username));
+            if (await update.ExecuteScalarAsync(cancellationToken) is long id)
+            {
+                using var end = c.Command("DELETE FROM sessions WHERE user_id = $id;", tx, ("$id", id));
+                await end.ExecuteNonQueryAsync(cancellationToken);
+                return true;
+            }
+            using var insert = c.Command("INSERT INTO users(username, password_hash, created_utc) VALUES ($u, $h, $t);", tx,
+                ("$u", username), ("$h", hash), ("$t", HubStore.Now()));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+            return false;
+        }, cancellationToken);
     }
 
     private static readonly string DummyHash = new PasswordHasher<HubUser>().HashPassword(new HubUser(0, "x"), Guid.NewGuid().ToString());

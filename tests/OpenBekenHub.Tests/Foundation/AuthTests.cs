@@ -94,7 +94,7 @@ public sealed class AuthTests : IAsyncLifetime
     [Fact]
     public async Task Api_token_authenticates_scripts_and_an_unknown_token_is_401()
     {
-        var (_, secret) = await _hub.Service<ApiTokenStore>().CreateAsync("script");
+        var (_, secret) = await _hub.Service<ApiTokenStore>().CreateAsync("script", HubScope.Read);
         using var client = _hub.Client();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/devices")).StatusCode);

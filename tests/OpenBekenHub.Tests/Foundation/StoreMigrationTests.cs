@@ -28,7 +28,7 @@ public sealed class StoreMigrationTests : IDisposable
     {
         var store = new HubStore(_dir.File("hub.db"));
         await store.MigrateToAsync(1);
-        await new UserStore(store).CreateAsync("admin", "pw");
+        await new UserStore(store).SetPasswordAsync("admin", "pw");
         await new SettingsStore(store).SetAsync("ha.prefix", "ha");
 
         Assert.Equal(1, await store.MigrateAsync());
