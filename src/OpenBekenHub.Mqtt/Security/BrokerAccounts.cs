@@ -86,6 +86,23 @@ public sealed class BrokerAccounts
         return accounts;
     }
 
+    /// <summary>Reads the file as it is, without creating or changing anything (for the CLI while the hub may run).</summary>
+    public static BrokerAccounts ReadExisting(string path)
+    {
+        var stored = JsonSerializer.Deserialize<List<BrokerAccount>>(File.ReadAllText(path), Json) ?? [];
+        var hub = stored.FirstOrDefault(a => a.Kind == AccountKind.Hub);
+        var accounts = new BrokerAccounts(null, hub?.ClientId ?? HubUsername);
+        foreach (var a in stored)
+        {
+            accounts._accounts[a.Username] = a;
+        }
+        if (hub is null || accounts.Find(HomeAssistantUsername) is null)
+        {
+            throw new JsonException($"{path} has no hub or Home Assistant account");
+        }
+        return accounts;
+    }
+
     /// <summary>128 bits from the OS RNG as 22 base62 characters: no ';', quote or space, so it passes through an OpenBeken backlog.</summary>
     public static string NewSecret()
     {

@@ -21,6 +21,7 @@ internal static class BrokerSecurityServices
         services.AddSingleton(sp => new BrokerGate(sp.GetRequiredService<BrokerAccounts>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<BrokerGate>()));
         services.AddSingleton<IPlugCredentialIssuer, PlugCredentialIssuer>();
+        services.AddSingleton<BrokerAdmin>();
         // the hub's bridge logs in to its own embedded broker with the hub account
         services.AddOptions<MqttOptions>().PostConfigure<BrokerAccounts>((o, accounts) =>
         {
