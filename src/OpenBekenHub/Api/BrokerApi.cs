@@ -35,6 +35,32 @@ internal static class BrokerApi
             .WithName("ApproveRefusedClient").WithSummary("Let a refused plug in at its next connect; it gets its own account");
     }
 
+    /// <summary>The pages' forms (antiforgery-checked form posts that redirect back), so they work without script.</summary>
+    public static void MapForms(IEndpointRouteBuilder app)
+    {
+        var forms = app.MapGroup("/broker").RequireAuthorization().ExcludeFromDescription();
+        forms.MapPost("/permit-join", ([FromForm] int minutes, [FromForm] string? returnUrl, BrokerAdmin admin) =>
+        {
+            try
+            {
+                admin.PermitJoin(Math.Clamp(minutes, 0, BrokerAdmin.MaxPermitJoinMinutes));
+            }
+            catch (InvalidOperationException)
+            {
+                // external broker: nothing to open; the page says so
+            }
+            return Results.LocalRedirect(SafeReturn(returnUrl, "/settings"));
+        });
+        forms.MapPost("/refused/{clientId}/approve", (string clientId, [FromForm] string? returnUrl, BrokerAdmin admin) =>
+        {
+            admin.Approve(clientId);
+            return Results.LocalRedirect(SafeReturn(returnUrl, "/"));
+        });
+    }
+
+    private static string SafeReturn(string? url, string fallback) =>
+        url is { Length: > 0 } && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : fallback;
+
     private static Results<Ok<BrokerState>, BadRequest<ProblemDetails>, Conflict<ProblemDetails>> PermitJoin(PermitJoinRequest request, BrokerAdmin admin)
     {
         try

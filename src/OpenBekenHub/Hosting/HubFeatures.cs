@@ -56,6 +56,7 @@ internal static class HubFeatures
         app.MapDevicesApi().RequireAuthorization().AddEndpointFilter(Auth.CookieCsrfFilter.InvokeAsync);
         Api.JobsApi.Map(api);
         Api.BrokerApi.Map(api);
+        Api.BrokerApi.MapForms(app);
         Api.JobsApi.MapLive(app);
         app.MapGet("/backups/download/{file}", (string file, BackupCatalog backups) =>
                 backups.Resolve(file) is { } path ? Results.File(path, "application/octet-stream", Path.GetFileName(path)) : Results.NotFound())
