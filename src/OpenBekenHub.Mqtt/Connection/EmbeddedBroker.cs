@@ -159,7 +159,8 @@ public sealed partial class EmbeddedBroker : IAsyncDisposable
         switch (decision.Verdict)
         {
             case ConnectVerdict.Refused:
-                e.ReasonCode = string.IsNullOrEmpty(e.UserName) || decision.Reason.Contains("password", StringComparison.Ordinal) || decision.Reason.Contains("unknown", StringComparison.Ordinal)
+                // as Mosquitto answers: anonymous and takeover "not authorised", a bad login "bad user name or password"
+                e.ReasonCode = !string.IsNullOrEmpty(e.UserName) && (decision.Reason.Contains("password", StringComparison.Ordinal) || decision.Reason.Contains("unknown", StringComparison.Ordinal))
                     ? MqttConnectReasonCode.BadUserNameOrPassword
                     : MqttConnectReasonCode.NotAuthorized;
                 break;
