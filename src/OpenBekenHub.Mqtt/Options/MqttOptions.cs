@@ -75,9 +75,13 @@ public sealed class MqttOptions
         {
             yield return $"Mqtt:Embedded:MaxQueuedBytesPerClient must be at least Mqtt:Embedded:MaxPacketSize (got {Embedded.MaxQueuedBytesPerClient})";
         }
+        if (!string.IsNullOrEmpty(DynSec.PasswordFile) && string.IsNullOrEmpty(DynSec.Password))
+        {
+            yield return $"Mqtt:DynSec:PasswordFile '{DynSec.PasswordFile}' cannot be read or is empty";
+        }
         if (string.IsNullOrEmpty(DynSec.Username) != string.IsNullOrEmpty(DynSec.Password))
         {
-            yield return "Mqtt:DynSec:Username and Mqtt:DynSec:Password must be set together";
+            yield return "Mqtt:DynSec:Username and Mqtt:DynSec:Password (or PasswordFile) must be set together";
         }
         if (!string.IsNullOrEmpty(DynSec.Username) && UsesEmbeddedBroker)
         {
@@ -127,6 +131,25 @@ public sealed class DynSecOptions
     public string? Username { get; set; }
 
     public string? Password { get; set; }
+
+    /// <summary>A file holding the admin password (the compose stack's generated secret); read at start when <see cref="Password"/> is empty.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>Fills <see cref="Password"/> from <see cref="PasswordFile"/>; validation reports a file that gave nothing.</summary>
+    public void LoadPasswordFile()
+    {
+        if (string.IsNullOrEmpty(Password) && !string.IsNullOrEmpty(PasswordFile))
+        {
+            try
+            {
+                Password = File.ReadAllText(PasswordFile).Trim();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Password = null;
+            }
+        }
+    }
 
     public bool Enabled => !string.IsNullOrEmpty(Username);
 }

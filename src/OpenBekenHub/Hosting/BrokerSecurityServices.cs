@@ -25,6 +25,7 @@ internal static class BrokerSecurityServices
         // the hub's bridge logs in to its own embedded broker with the hub account
         services.AddOptions<MqttOptions>().PostConfigure<BrokerAccounts>((o, accounts) =>
         {
+            o.DynSec.LoadPasswordFile();
             if (o.UsesEmbeddedBroker && o.Embedded.Accounts)
             {
                 o.Embedded.Username = accounts.Hub.Username;
