@@ -276,7 +276,7 @@ PY
 check_compose() {
   begin
   local missing="" f
-  for f in deploy/Dockerfile deploy/Dockerfile.dockerignore deploy/healthcheck.sh deploy/mosquitto/mosquitto.conf; do
+  for f in deploy/Dockerfile deploy/Dockerfile.dockerignore deploy/healthcheck.sh deploy/mosquitto/mosquitto.conf deploy/mosquitto/init-dynsec.sh; do
     [ -f "$repo/$f" ] || missing+=" $f"
   done
   if [ -n "$missing" ]; then
@@ -310,22 +310,35 @@ check_mosquitto() {
     skip mosquitto-conf "no mosquitto_sub (Debian: mosquitto-clients)"
     return
   fi
-  local broker port pid ok=""
+  local broker port pid ok="" plugin
   broker="$(command -v mosquitto || echo /usr/sbin/mosquitto)"
+  plugin="$(dpkg -L mosquitto 2>/dev/null | grep 'mosquitto_dynamic_security.so$' | head -n 1)"
+  if [ -z "$plugin" ] || ! command -v mosquitto_ctrl >/dev/null 2>&1; then
+    skip mosquitto-conf "no dynamic-security plugin or mosquitto_ctrl (Debian: mosquitto, mosquitto-clients)"
+    return
+  fi
   port="$(free_port)"
-  # Same file, with the container paths and port moved into the temp dir (mosquitto may drop to its own user).
-  mkdir -p "$tmp/mq"
+  # Same files, with the container paths and port moved into the temp dir (mosquitto may drop to its own user).
+  mkdir -p "$tmp/mq" "$tmp/secrets"
   chmod 1777 "$tmp/mq"
+  sed -e "s|/secrets/|$tmp/secrets/|g" -e "s|/mosquitto/data/|$tmp/mq/|g" -e "s|chown 1883:1883|chown mosquitto:mosquitto|" \
+    "$repo/deploy/mosquitto/init-dynsec.sh" >"$tmp/init-dynsec.sh"
+  if ! sh "$tmp/init-dynsec.sh" >"$tmp/init.log" 2>&1 || ! sh "$tmp/init-dynsec.sh" >>"$tmp/init.log" 2>&1; then
+    fail mosquitto-conf "deploy/mosquitto/init-dynsec.sh failed (or failed when run again)" "$tmp/init.log"
+    return
+  fi
   sed -e "s|/mosquitto/data/|$tmp/mq/|g" -e "s|^listener 1883\$|listener $port 127.0.0.1|" \
+    -e "s|^plugin /usr/lib/mosquitto_dynamic_security.so\$|plugin $plugin|" \
     "$repo/deploy/mosquitto/mosquitto.conf" >"$tmp/mosquitto.conf"
   "$broker" -c "$tmp/mosquitto.conf" >"$tmp/mq.log" 2>&1 &
   pid=$!
   bg_pids+=("$pid")
-  local _
+  local _ secret
+  secret="$(cat "$tmp/secrets/dynsec-admin")"
   for _ in $(seq 1 20); do
-    # The health check of docker-compose.yml.
+    # The health check of docker-compose.yml, as the generated dynsec admin.
     # shellcheck disable=SC2016 # $SYS is the literal topic
-    if mosquitto_sub -h 127.0.0.1 -p "$port" -t '$SYS/broker/version' -C 1 -W 5 >"$tmp/mq.sub" 2>&1; then
+    if mosquitto_sub -h 127.0.0.1 -p "$port" -u admin -P "$secret" -t '$SYS/broker/version' -C 1 -W 5 >"$tmp/mq.sub" 2>&1; then
       ok=1
       break
     fi
@@ -337,13 +350,17 @@ check_mosquitto() {
       "$tmp/mq.log"
     return
   fi
+  if mosquitto_pub -h 127.0.0.1 -p "$port" -t probe -m anonymous >"$tmp/anon.log" 2>&1; then
+    fail mosquitto-conf "the compose mosquitto accepted an anonymous client" "$tmp/anon.log"
+    return
+  fi
   kill -TERM "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
   if [ ! -s "$tmp/mq/mosquitto.db" ]; then
     fail mosquitto-conf "no persistence file written on shutdown" "$tmp/mq.log"
     return
   fi
-  pass mosquitto-conf "$(cat "$tmp/mq.sub"): listener, health probe, persistence ok"
+  pass mosquitto-conf "$(cat "$tmp/mq.sub"): dynsec initialised, anonymous refused, health probe, persistence ok"
 }
 
 check_systemd() {

@@ -2,26 +2,45 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using OpenBekenHub.Mqtt.Options;
+using OpenBekenHub.Mqtt.Security;
 
 namespace OpenBekenHub.Mqtt.Connection;
 
 /// <summary>
-/// The hub's default broker: an in-process MQTTnet server, so a new user needs no Mosquitto to start.
-/// Optional username/password; plugs and Home Assistant connect to it like to any broker.
+/// The hub's default broker: an in-process MQTTnet server, so a new user needs no Mosquitto to start. With a
+/// <see cref="BrokerGate"/> (the hub always gives one) every client needs an account and is held to its topic rules
+/// (<see cref="TopicRules"/>); without one it is an open broker with optional single username/password (library use).
+/// Packets above <see cref="EmbeddedBrokerOptions.MaxPacketSize"/> close the connection before any allocation.
 /// </summary>
-public sealed class EmbeddedBroker : IAsyncDisposable
+public sealed partial class EmbeddedBroker : IAsyncDisposable
 {
+    private const string RulesKey = "obk.rules";
+    private const string JoinKey = "obk.join";
+
+    /// <summary>Sender id of the credential commands the broker sends to a joining plug: delivered to that plug only.</summary>
+    private const string CredentialSender = "$obkhub-credentials";
+
     private readonly EmbeddedBrokerOptions _options;
     private readonly ILogger _logger;
+    private readonly BrokerGate? _gate;
+    private readonly ByteBudgets _budgets;
+    private readonly DenialLog _denials;
     private MqttServer? _server;
+    private GuardedTcpServerAdapter? _adapter;
+    private int _connected;
 
-    public EmbeddedBroker(EmbeddedBrokerOptions options, ILogger<EmbeddedBroker>? logger = null)
+    public EmbeddedBroker(EmbeddedBrokerOptions options, ILogger<EmbeddedBroker>? logger = null, BrokerGate? gate = null)
     {
-        _options = options;
+        _options = options ?? throw new ArgumentNullException(nameof(options));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _gate = gate;
+        _budgets = new ByteBudgets(options.MaxRetainedBytesPerClient, options.MaxQueuedBytesPerClient);
+        _denials = new DenialLog(_logger);
     }
 
     /// <summary>The port actually listened on (resolved when the options say 0).</summary>
@@ -29,7 +48,23 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     public bool IsRunning => _server?.IsStarted == true;
 
-    public int ConnectedClients { get; private set; }
+    public int ConnectedClients => Volatile.Read(ref _connected);
+
+    /// <summary>Null for an open broker.</summary>
+    public BrokerGate? Gate => _gate;
+
+    public ByteBudgets Budgets => _budgets;
+
+    /// <summary>Connections closed because a packet exceeded the maximum size.</summary>
+    public int OversizedRefused => _adapter?.OversizedRefused ?? 0;
+
+    /// <summary>Publishes and subscriptions refused by the topic rules since start.</summary>
+    public long Denied => _denials.Count;
+
+    public IPAddress BindAddress =>
+        !string.IsNullOrWhiteSpace(_options.Address) ? IPAddress.Parse(_options.Address)
+        : !_options.ListenOnAllInterfaces ? IPAddress.Loopback
+        : Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any;
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -37,31 +72,34 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         {
             return;
         }
-        Port = _options.Port == 0 ? PickFreePort() : _options.Port;
-        var builder = new MqttServerFactory().CreateServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointPort(Port)
-            // a whole house of plugs reconnects at once after a hub restart; MQTTnet's default backlog (10) refuses most of them
-            .WithConnectionBacklog(1024)
+        var options = new MqttServerFactory().CreateServerOptionsBuilder()
             // the hub's own client subscribes to every plug: MQTTnet's default of 250 queued messages per client drops
             // identities during a reconnect storm and those plugs are never adopted (seen with 1,000 plugs)
-            .WithMaxPendingMessagesPerClient(100_000);
-        if (!_options.ListenOnAllInterfaces)
-        {
-            builder = builder.WithDefaultEndpointBoundIPAddress(IPAddress.Loopback).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
-        }
-        var server = new MqttServerFactory().CreateMqttServer(builder.Build());
+            .WithMaxPendingMessagesPerClient(100_000)
+            .Build();
+        // a whole house of plugs reconnects at once after a hub restart: backlog 1024 (MQTTnet's default 10 refuses most)
+        var adapter = new GuardedTcpServerAdapter(BindAddress, _options.Port, _options.MaxPacketSize, 1024, _logger);
+        var server = new MqttServerFactory().CreateMqttServer(options, [adapter]);
         server.ValidatingConnectionAsync += ValidateAsync;
         server.ClientConnectedAsync += _ =>
         {
-            ConnectedClients++;
+            Interlocked.Increment(ref _connected);
             return Task.CompletedTask;
         };
-        server.ClientDisconnectedAsync += _ =>
+        server.ClientDisconnectedAsync += e =>
         {
-            ConnectedClients--;
+            Interlocked.Decrement(ref _connected);
+            _budgets.Forget(e.ClientId);
             return Task.CompletedTask;
         };
+        if (_gate is not null)
+        {
+            server.InterceptingPublishAsync += InterceptPublishAsync;
+            server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
+            server.InterceptingClientEnqueueAsync += InterceptEnqueueAsync;
+            server.InterceptingOutboundPacketAsync += OutboundAsync;
+            server.ClientSubscribedTopicAsync += SubscribedAsync;
+        }
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
@@ -71,10 +109,20 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         {
             server.Dispose();
             throw new InvalidOperationException(
-                $"Embedded MQTT broker cannot listen on port {Port}: {ex.Message}. Set Mqtt:Embedded:Port to a free port, or Mqtt:Host to use an external broker.", ex);
+                $"Embedded MQTT broker cannot listen on {BindAddress} port {_options.Port}: {ex.Message}. Set Mqtt:Embedded:Port (or Mqtt:Embedded:Address), or Mqtt:Host to use an external broker.", ex);
         }
         _server = server;
-        _logger.LogInformation("Embedded MQTT broker listening on port {Port}", Port);
+        _adapter = adapter;
+        Port = adapter.BoundPort;
+        if (_gate is null)
+        {
+            _logger.LogWarning("Embedded MQTT broker listening on {Address} port {Port} WITHOUT accounts and topic rules", BindAddress, Port);
+        }
+        else
+        {
+            _logger.LogInformation("Embedded MQTT broker listening on {Address} port {Port}; accounts and topic rules on, anonymous clients refused, packets up to {Max} bytes",
+                BindAddress, Port, _options.MaxPacketSize);
+        }
     }
 
     private Task ValidateAsync(ValidatingConnectionEventArgs e)
@@ -86,16 +134,16 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             // set on the CONNECT packet it validates; without that the client would be refused as "identifier rejected".
             var assigned = "auto-" + Guid.NewGuid().ToString("N")[..16];
             e.AssignedClientIdentifier = assigned;
-            if (e.ProtocolVersion != MQTTnet.Formatter.MqttProtocolVersion.V500 && e.CleanSession != false && ConnectPacketField?.GetValue(e) is MQTTnet.Packets.MqttConnectPacket packet)
+            if (e.ProtocolVersion != MQTTnet.Formatter.MqttProtocolVersion.V500 && e.CleanSession != false && ConnectPacket(e) is { } packet)
             {
                 packet.ClientId = assigned;
             }
         }
-        if (string.IsNullOrEmpty(_options.Username))
+        if (_gate is not null)
         {
-            return Task.CompletedTask;
+            return ValidateWithAccountsAsync(e, _gate);
         }
-        if (e.UserName != _options.Username || e.Password != _options.Password)
+        if (!string.IsNullOrEmpty(_options.Username) && (e.UserName != _options.Username || e.Password != _options.Password))
         {
             e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
             _logger.LogWarning("Embedded broker refused client {ClientId}: bad username or password", e.ClientId);
@@ -103,15 +151,34 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    private Task ValidateWithAccountsAsync(ValidatingConnectionEventArgs e, BrokerGate gate)
+    {
+        var clientId = e.AssignedClientIdentifier ?? e.ClientId;
+        var will = ConnectPacket(e) is { WillFlag: true } p ? p.WillTopic : null;
+        var decision = gate.Decide(clientId, e.UserName, e.Password, (e.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? e.RemoteEndPoint?.ToString(), will);
+        switch (decision.Verdict)
+        {
+            case ConnectVerdict.Refused:
+                // as Mosquitto answers: anonymous and takeover "not authorised", a bad login "bad user name or password"
+                e.ReasonCode = !string.IsNullOrEmpty(e.UserName) && (decision.Reason.Contains("password", StringComparison.Ordinal) || decision.Reason.Contains("unknown", StringComparison.Ordinal))
+                    ? MqttConnectReasonCode.BadUserNameOrPassword
+                    : MqttConnectReasonCode.NotAuthorized;
+                break;
+            case ConnectVerdict.Joining:
+                e.SessionItems[RulesKey] = decision.Rules;
+                e.SessionItems[JoinKey] = decision.JoinPassword;
+                break;
+            default:
+                e.SessionItems[RulesKey] = decision.Rules;
+                break;
+        }
+        return Task.CompletedTask;
+    }
+
+    private static MqttConnectPacket? ConnectPacket(ValidatingConnectionEventArgs e) => ConnectPacketField?.GetValue(e) as MqttConnectPacket;
+
     private static readonly System.Reflection.FieldInfo? ConnectPacketField =
         typeof(ValidatingConnectionEventArgs).GetField("_connectPacket", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
-
-    private static int PickFreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async Task StopAsync()
     {
@@ -122,6 +189,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         await _server.StopAsync().ConfigureAwait(false);
         _server.Dispose();
         _server = null;
+        _adapter = null;
     }
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);

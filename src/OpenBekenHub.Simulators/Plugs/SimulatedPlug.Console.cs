@@ -125,6 +125,7 @@ public sealed partial class SimulatedPlug
                     break;
                 }
             default:
+                RunMqttSettingCommand(upper, args);
                 break;
         }
     }
@@ -197,7 +198,7 @@ public sealed partial class SimulatedPlug
             case "MQTTHOST":
                 return new JsonObject { ["MQTTHost"] = Settings.BrokerHost }.ToJsonString();
             case "MQTTUSER":
-                return new JsonObject { ["MQTTUser"] = Settings.Username ?? "" }.ToJsonString();
+                return new JsonObject { ["MQTTUser"] = StoredMqttUsername ?? "" }.ToJsonString();
             case "MQTTCLIENT":
                 return new JsonObject { ["MQTTClient"] = ClientTopic }.ToJsonString();
             case "MQTTPASSWORD":

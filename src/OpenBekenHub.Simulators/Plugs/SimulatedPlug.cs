@@ -60,7 +60,7 @@ public sealed partial class SimulatedPlug : IAsyncDisposable
 
     public PlugSettings Settings { get; }
 
-    public string ClientTopic => Settings.ClientTopic;
+    public string ClientTopic => _activeClientTopic ?? Settings.ClientTopic;
 
     public string ShortName { get; private set; }
 
@@ -109,6 +109,7 @@ public sealed partial class SimulatedPlug : IAsyncDisposable
         }
         _poweredOn = true;
         _bootMs = PlugScheduler.NowMs;
+        ApplyStoredCredentials();
         if (Settings.HttpPort > 0 && _http is null)
         {
             _http = new PlugHttpServer(this, _logger);
@@ -222,9 +223,9 @@ public sealed partial class SimulatedPlug : IAsyncDisposable
             .WithWillPayload("offline")
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithWillRetain();
-        if (!string.IsNullOrEmpty(Settings.Username))
+        if (MqttUsername is { Length: > 0 } user)
         {
-            builder = builder.WithCredentials(Settings.Username, Settings.Password ?? "");
+            builder = builder.WithCredentials(user, MqttLoginPassword ?? "");
         }
         client.ApplicationMessageReceivedAsync += e =>
         {

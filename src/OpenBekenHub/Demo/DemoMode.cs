@@ -21,6 +21,7 @@ internal sealed class DemoMode(
     FlashStations stations,
     FirmwareLibrary firmware,
     ProfileStore profiles,
+    Mqtt.Security.BrokerAccounts accounts,
     ILoggerFactory loggers) : BackgroundService
 {
     public const int PlugCount = 6;
@@ -31,7 +32,8 @@ internal sealed class DemoMode(
     {
         var port = mqtt.Value.Effective.Port;
         var host = mqtt.Value.Effective.Host;
-        var fleet = await PlugFleet.StartAsync(host, port, PlugCount, new PlugFleetOptions { PowerMeterEvery = 2 }, cancellationToken: stoppingToken);
+        // the demo plugs were "flashed by this hub": each has its own broker account
+        var fleet = await PlugFleet.StartAsync(host, port, PlugCount, new PlugFleetOptions { PowerMeterEvery = 2, Customize = WithOwnAccount }, cancellationToken: stoppingToken);
         _owned.Add(fleet);
         _logger.LogInformation("Demo: {Count} simulated OpenBeken plugs on {Host}:{Port}", PlugCount, host, port);
 
@@ -80,6 +82,16 @@ internal sealed class DemoMode(
             }
             stations.RemoveSimulated(station.HostPath);
         }
+    }
+
+    private PlugSettings WithOwnAccount(PlugSettings plug)
+    {
+        if (!mqtt.Value.Embedded.Accounts)
+        {
+            return plug;
+        }
+        var (account, password) = accounts.IssuePlug(plug.ClientTopic, plug.FriendlyName, plug.GroupTopic, "demo");
+        return plug with { Username = account.Username, Password = password };
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

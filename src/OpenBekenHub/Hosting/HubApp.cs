@@ -55,6 +55,7 @@ public static class HubApp
 
         builder.Services.AddSingleton<EmbeddedBrokerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBrokerService>());
+        builder.Services.AddBrokerSecurity(hubOptions, builder.Configuration);
         builder.Services.AddHubFeatures(hubOptions.Demo);
 
         builder.Services.AddHubAuth();

@@ -45,6 +45,8 @@ internal static class HubFeatures
         var api = app.MapGroup("/api").RequireAuthorization().AddEndpointFilter(Auth.CookieCsrfFilter.InvokeAsync);
         app.MapDevicesApi().RequireAuthorization().AddEndpointFilter(Auth.CookieCsrfFilter.InvokeAsync);
         Api.JobsApi.Map(api);
+        Api.BrokerApi.Map(api);
+        Api.BrokerApi.MapForms(app);
         Api.JobsApi.MapLive(app);
         app.MapGet("/backups/download/{file}", (string file, BackupCatalog backups) =>
                 backups.Resolve(file) is { } path ? Results.File(path, "application/octet-stream", Path.GetFileName(path)) : Results.NotFound())

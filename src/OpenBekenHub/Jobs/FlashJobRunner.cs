@@ -25,7 +25,8 @@ public sealed partial class FlashJobRunner(
     HubStore store,
     IOptions<HubOptions> hubOptions,
     Station.GpioStations gpio,
-    ILoggerFactory loggerFactory) : IHostedService
+    ILoggerFactory loggerFactory,
+    Mqtt.Security.IPlugCredentialIssuer? plugAccounts = null) : IHostedService
 {
     private volatile bool _stopping;
 

@@ -33,4 +33,17 @@ public static class PlugConfig
         }
         return ConfigBuilder.BuildConfig(profile, layout, name, mac, template);
     }
+
+    /// <summary>
+    /// The plug's own broker account in place of the profile's MQTT user/password, when the hub manages the broker's
+    /// accounts (embedded broker, or Mosquitto with dynamic security): username = client topic, random password.
+    /// </summary>
+    public static async Task<ObkConfig> WithOwnAccountAsync(ObkConfig config, Mqtt.Security.IPlugCredentialIssuer? accounts, CancellationToken ct)
+    {
+        if (accounts is null || await accounts.IssueForAsync(config.MqttClientId, config.LongName, config.MqttGroup, ct) is not { } issued)
+        {
+            return config;
+        }
+        return config with { MqttUser = issued.Username, MqttPassword = issued.Password };
+    }
 }

@@ -1,0 +1,70 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using OpenBekenHub.Mqtt.Options;
+using OpenBekenHub.Mqtt.Security;
+
+namespace OpenBekenHub.Hosting;
+
+public sealed record BrokerState(string Mode, bool? Anonymous, DateTimeOffset? PermitJoinUntil);
+
+public sealed record HomeAssistantAccount(string Host, int Port, string Username, string Password);
+
+/// <summary>One place for what the broker API, the Settings page and the dashboard show and change.</summary>
+public sealed class BrokerAdmin(IOptions<MqttOptions> mqtt, BrokerAccounts accounts, BrokerGate gate, EmbeddedBrokerService embedded)
+{
+    public const int MaxPermitJoinMinutes = 24 * 60;
+
+    public bool Embedded => mqtt.Value.UsesEmbeddedBroker;
+
+    /// <summary>Permit-join and refusals exist where the hub is the broker's gatekeeper: the embedded broker with accounts.</summary>
+    public bool HasGate => Embedded && mqtt.Value.Embedded.Accounts;
+
+    public BrokerState State() => new(
+        Embedded ? "embedded" : "external",
+        // external without dynsec: whether that broker takes anonymous clients is its own configuration
+        Embedded ? !mqtt.Value.Embedded.Accounts : mqtt.Value.DynSec.Enabled ? false : null,
+        HasGate ? gate.PermitJoinUntil : null);
+
+    /// <summary>Opens the window for <paramref name="minutes"/> (0 closes it).</summary>
+    public BrokerState PermitJoin(int minutes)
+    {
+        if (!HasGate)
+        {
+            throw new InvalidOperationException("Permit-join needs the embedded broker with accounts (with an external broker, add accounts there).");
+        }
+        if (minutes is < 0 or > MaxPermitJoinMinutes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(minutes), $"minutes must be 0-{MaxPermitJoinMinutes}");
+        }
+        gate.PermitJoin(TimeSpan.FromMinutes(minutes));
+        return State();
+    }
+
+    /// <summary>
+    /// What to paste into Home Assistant's MQTT integration. The host is the external broker, the embedded broker's
+    /// bind address when it is a specific one, else the address the caller reached the hub on.
+    /// </summary>
+    public HomeAssistantAccount HomeAssistant(string? requestHost)
+    {
+        var o = mqtt.Value;
+        string host;
+        if (!o.UsesEmbeddedBroker)
+        {
+            host = o.Host!;
+        }
+        else if (IPAddress.TryParse(o.Embedded.Address, out var bound) && !bound.Equals(IPAddress.Any) && !bound.Equals(IPAddress.IPv6Any))
+        {
+            host = bound.ToString();
+        }
+        else
+        {
+            host = string.IsNullOrEmpty(requestHost) ? Environment.MachineName : requestHost;
+        }
+        var port = o.UsesEmbeddedBroker ? embedded.Broker?.Port ?? o.Embedded.Port : o.Port;
+        return new HomeAssistantAccount(host, port, accounts.HomeAssistant.Username, accounts.HomeAssistant.Password!);
+    }
+
+    public IReadOnlyList<RefusedClient> Refused() => HasGate ? gate.Refused.Snapshot() : [];
+
+    public bool Approve(string clientId) => HasGate && gate.Approve(clientId);
+}
