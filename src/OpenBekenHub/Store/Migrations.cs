@@ -102,6 +102,10 @@ internal static class Migrations
         ALTER TABLE devices ADD COLUMN short_name TEXT;
         CREATE INDEX ix_devices_client_topic ON devices(client_topic);
         """,
+        // 5: a flash step's typed result (backup path, pins, client topic) beside its detail line, for resume and the API
+        """
+        ALTER TABLE job_steps ADD COLUMN result_json TEXT;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;
