@@ -19,6 +19,8 @@ public static class PinTable
     /// Roles that give the plug a channel the hub and Home Assistant can show (relay, LED, PWM, digital input,
     /// battery relay). Buttons and Wi-Fi LEDs act on channels but create none.
     /// </summary>
+    public static IReadOnlySet<string> ChannelRoleNames => ChannelRoles;
+
     private static readonly HashSet<string> ChannelRoles = new(StringComparer.OrdinalIgnoreCase)
     {
         "Rel", "Rel_n", "LED", "LED_n", "PWM", "PWM_n", "dInput", "dInput_n", "dInput_NoPullUp", "dInput_NoPullUp_n",

@@ -12,7 +12,7 @@ public sealed class JobRequestException(string message, bool unprocessable) : Ar
     public bool Unprocessable { get; } = unprocessable;
 }
 
-/// <summary>What <c>POST /api/jobs/{id}/pins</c> takes: a template name, or a pin table.</summary>
+/// <summary>What <c>POST /api/jobs/{id}/pins</c> takes: a template name, a pin table, or both (the table's pins win).</summary>
 public sealed record PinsChoice(string? Template, IReadOnlyDictionary<string, PinChoice>? Pins);
 
 public sealed partial class FlashJobRunner
@@ -69,14 +69,16 @@ public sealed partial class FlashJobRunner
             throw new InvalidOperationException($"This job is {summary.State}, not waiting for pins.");
         }
         var hasTemplate = !string.IsNullOrWhiteSpace(choice.Template);
-        if (hasTemplate == choice.Pins is { Count: > 0 })
+        var hasPins = choice.Pins is { Count: > 0 };
+        if (!hasTemplate && !hasPins)
         {
-            throw new JobRequestException("Give either \"template\" or a non-empty \"pins\" table.", unprocessable: false);
+            throw new JobRequestException("Give a \"template\" name or a non-empty \"pins\" table.", unprocessable: false);
         }
+        // both: the table's pins over the template's (which still gives its flags and startup command)
         var request = summary.Request with
         {
-            TemplateName = hasTemplate ? choice.Template!.Trim() : summary.Request.TemplateName,
-            Pins = hasTemplate ? null : choice.Pins,
+            TemplateName = hasTemplate ? choice.Template!.Trim() : null,
+            Pins = hasPins ? choice.Pins : null,
         };
         PinsOrThrow(await ResolvePinsAsync(request, ct));
         await jobs.UpdateRequestAsync(id, request, ct);

@@ -1,4 +1,5 @@
-// Flash job page: follows /live/jobs/{id} (SSE) and redraws steps, progress, facts, log and the end state.
+// Flash job page: follows /live/jobs/{id} (SSE) and redraws steps, progress, facts, log and the end state; at the
+// "choose pins" stop (NeedsPins) it shows the pin editor, whose form continues the job.
 (function () {
   const root = document.getElementById('job');
   if (!root || root.dataset.live !== '1') return;
@@ -52,7 +53,8 @@
       outcome.append(ok);
     }
     const running = v.state === 'Running';
-    $('resume-form').hidden = running || v.state === 'Succeeded';
+    $('choose-pins').hidden = v.state !== 'NeedsPins';
+    $('resume-form').hidden = running || v.state === 'Succeeded' || v.state === 'NeedsPins';
     $('cancel-form').hidden = !running;
   }
 
