@@ -153,7 +153,7 @@ public sealed class FlashPipeline(ILoggerFactory loggers)
                 await run.Recorder.RecordStepAsync(run.Job.Id, JobSteps.Pins, "needs-input", new StepResult(why), CancellationToken.None);
             }
             throw new PinsNeededException(why + " Nothing was erased.",
-                "Choose a device template or a pin table (e.g. P26 = Rel channel 1), then continue.");
+                "Choose a device template or a pin table (e.g. P26 = Rel, channel 1): on the job page, with POST /api/jobs/{id}/pins, or with obkhub flash --template/--pins 26=Rel:1.");
         }
         run.Pins = pins;
         run.Channels = channels;

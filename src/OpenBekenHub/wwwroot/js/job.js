@@ -62,6 +62,8 @@
   es.addEventListener('job', (e) => {
     const v = JSON.parse(e.data);
     render(v);
-    if (v.state !== 'Running') es.close();
+    // NeedsPins is a pause, not an end: the browser reconnects on its own and picks the job up again once pins are
+    // chosen (here or in another tab)
+    if (v.state !== 'Running' && v.state !== 'NeedsPins') es.close();
   });
 })();
