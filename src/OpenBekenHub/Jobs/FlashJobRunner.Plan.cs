@@ -15,7 +15,9 @@ public sealed partial class FlashJobRunner
 {
     private async Task<FlashPlan> PlanAsync(FlashJobRequest request, CancellationToken ct)
     {
-        var entry = await firmware.GetAsync(request.FirmwareId!, ct) ?? throw new ArgumentException($"Firmware '{request.FirmwareId}' is not in the library.");
+        // jobs stored before the hub refused firmware paths may name a file: they cannot run again
+        var id = request.FirmwareId ?? throw new ArgumentException("This job names a firmware file, not a library entry; start a new job with a firmware from the library.");
+        var entry = await firmware.GetAsync(id, ct) ?? throw new ArgumentException($"Firmware '{id}' is not in the library.");
         var profile = request.ProfileId is null ? null : await ResolveProfileAsync(request.ProfileId, ct);
         return new FlashPlan
         {

@@ -63,6 +63,10 @@ public sealed partial class FlashJobRunner
     public async Task<FlashJob> ChoosePinsAsync(string id, PinsChoice choice, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(choice);
+        if (_jobs.TryGetValue(id, out var live) && live.State == JobState.Running)
+        {
+            throw new InvalidOperationException("This job is running again already (pins were chosen in another tab).");
+        }
         var summary = await jobs.GetAsync(id, ct) ?? throw new KeyNotFoundException($"No job '{id}'.");
         if (summary.State != JobState.NeedsPins)
         {
