@@ -122,7 +122,8 @@ internal static class JobsApi
     }
 
     /// <summary>A device template as the wizard's search shows it (the pins ready for the editable table).</summary>
-    public sealed record TemplateHit(string Name, string Chip, string Board, IReadOnlyDictionary<string, PinChoice> Pins, bool GivesChannels, IReadOnlyList<string> Warnings);
+    /// <remarks><see cref="Unique"/> is false when several entries share the name: then only the pins can be used, not the name.</remarks>
+    public sealed record TemplateHit(string Name, string Chip, string Board, IReadOnlyDictionary<string, PinChoice> Pins, bool GivesChannels, bool Unique, IReadOnlyList<string> Warnings);
 
     private static async Task<Ok<IReadOnlyList<TemplateHit>>> SearchTemplatesAsync(string? q, string? chip, TemplateCatalog catalog, CancellationToken ct)
     {
@@ -131,7 +132,7 @@ internal static class JobsApi
         IReadOnlyList<TemplateHit> hits = [.. library.Search(query, string.IsNullOrWhiteSpace(chip) ? null : chip, limit: 20).Select(d =>
         {
             var t = d.ToPinTemplate();
-            return new TemplateHit(d.DisplayName, d.Chip, d.Board, PinTable.ToChoices(t), FlashPipeline.GivesChannels(t), t.Warnings);
+            return new TemplateHit(d.DisplayName, d.Chip, d.Board, PinTable.ToChoices(t), FlashPipeline.GivesChannels(t), library.FindByName(d.DisplayName) is not null, t.Warnings);
         })];
         return TypedResults.Ok(hits);
     }

@@ -64,8 +64,10 @@
     }
 
     function fill(hit) {
-      picked = hit.name;
-      search.value = hit.name;
+      // a name several entries share cannot be sent (the hub would not know which): then only its pins are used
+      picked = hit.unique ? hit.name : null;
+      search.value = hit.unique ? hit.name : '';
+      search.placeholder = hit.unique ? search.placeholder : 'pins from ' + hit.name;
       body.replaceChildren();
       for (const [pin, c] of Object.entries(hit.pins)) addRow(pin, c.role, c.channel);
       hits.replaceChildren();

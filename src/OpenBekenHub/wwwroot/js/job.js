@@ -8,7 +8,7 @@
 
   function render(v) {
     root.dataset.state = v.state;
-    $('state').textContent = v.state;
+    $('state').textContent = v.state === 'NeedsPins' ? 'Waiting for you to choose the pins' : v.state;
     $('state').className = 'state-' + String(v.state).toLowerCase();
     $('catch').hidden = !v.linkChecking;
     for (const s of v.steps) {
