@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using OpenBekenHub.Jobs;
+using OpenBekenHub.Library;
 using OpenBekenHub.Live;
+using OpenBekenHub.Provisioning.Pins;
 
 namespace OpenBekenHub.Api;
 
@@ -16,6 +18,10 @@ internal static class JobsApi
         group.MapPost("/jobs", StartAsync).WithName("StartJob").WithSummary("Start a flash (and provision) job on a port");
         group.MapGet("/jobs", ListAsync).WithName("ListJobs").WithSummary("Recent jobs with their step outcomes");
         group.MapGet("/jobs/{id}", GetAsync).WithName("GetJob").WithSummary("A job: live view while it runs, stored outcome after");
+        group.MapPost("/jobs/{id}/pins", PinsAsync).WithName("ChooseJobPins")
+            .WithSummary("Continue a job stopped in NeedsPins: {\"template\":\"<name>\"} or {\"pins\":{\"26\":{\"role\":\"Rel\",\"channel\":1}}}");
+        group.MapGet("/flash/templates", SearchTemplatesAsync).WithName("SearchFlashTemplates")
+            .WithSummary("Device templates for the wizard's pin table: name, chip and pins, best matches first (at most 20)");
         group.MapPost("/jobs/{id}/resume", ResumeAsync).WithName("ResumeJob").WithSummary("Continue a failed or interrupted job from its last verified step");
         group.MapPost("/jobs/{id}/cancel", (string id, FlashJobRunner runner) =>
         {
@@ -38,13 +44,17 @@ internal static class JobsApi
         }).ExcludeFromDescription();
     }
 
-    private static async Task<Results<Accepted<JobView>, Conflict<ProblemDetails>, BadRequest<ProblemDetails>>> StartAsync(
+    private static async Task<Results<Accepted<JobView>, Conflict<ProblemDetails>, BadRequest<ProblemDetails>, UnprocessableEntity<ProblemDetails>>> StartAsync(
         FlashJobRequest request, FlashJobRunner runner, CancellationToken ct)
     {
         try
         {
             var job = await runner.StartAsync(request, ct);
             return TypedResults.Accepted($"/api/jobs/{job.Id}", job.View());
+        }
+        catch (JobRequestException ex) when (ex.Unprocessable)
+        {
+            return TypedResults.UnprocessableEntity(new ProblemDetails { Title = "Invalid job", Detail = ex.Message });
         }
         catch (ArgumentException ex)
         {
@@ -83,5 +93,47 @@ internal static class JobsApi
         {
             return TypedResults.Conflict(new ProblemDetails { Title = "Cannot resume", Detail = ex.Message });
         }
+    }
+
+    private static async Task<Results<Accepted<JobView>, NotFound, Conflict<ProblemDetails>, BadRequest<ProblemDetails>, UnprocessableEntity<ProblemDetails>>> PinsAsync(
+        string id, PinsChoice choice, FlashJobRunner runner, CancellationToken ct)
+    {
+        try
+        {
+            var job = await runner.ChoosePinsAsync(id, choice, ct);
+            return TypedResults.Accepted($"/api/jobs/{id}", job.View());
+        }
+        catch (KeyNotFoundException)
+        {
+            return TypedResults.NotFound();
+        }
+        catch (JobRequestException ex) when (ex.Unprocessable)
+        {
+            return TypedResults.UnprocessableEntity(new ProblemDetails { Title = "Pins not usable", Detail = ex.Message });
+        }
+        catch (ArgumentException ex)
+        {
+            return TypedResults.BadRequest(new ProblemDetails { Title = "Invalid pins", Detail = ex.Message });
+        }
+        catch (InvalidOperationException ex)
+        {
+            return TypedResults.Conflict(new ProblemDetails { Title = "Cannot continue", Detail = ex.Message });
+        }
+    }
+
+    /// <summary>A device template as the wizard's search shows it (the pins ready for the editable table).</summary>
+    /// <remarks><see cref="Unique"/> is false when several entries share the name: then only the pins can be used, not the name.</remarks>
+    public sealed record TemplateHit(string Name, string Chip, string Board, IReadOnlyDictionary<string, PinChoice> Pins, bool GivesChannels, bool Unique, IReadOnlyList<string> Warnings);
+
+    private static async Task<Ok<IReadOnlyList<TemplateHit>>> SearchTemplatesAsync(string? q, string? chip, TemplateCatalog catalog, CancellationToken ct)
+    {
+        var library = await catalog.GetAsync(ct);
+        var query = q is { Length: > 100 } ? q[..100] : q;
+        IReadOnlyList<TemplateHit> hits = [.. library.Search(query, string.IsNullOrWhiteSpace(chip) ? null : chip, limit: 20).Select(d =>
+        {
+            var t = d.ToPinTemplate();
+            return new TemplateHit(d.DisplayName, d.Chip, d.Board, PinTable.ToChoices(t), FlashPipeline.GivesChannels(t), library.FindByName(d.DisplayName) is not null, t.Warnings);
+        })];
+        return TypedResults.Ok(hits);
     }
 }

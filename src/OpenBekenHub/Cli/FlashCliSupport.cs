@@ -60,6 +60,15 @@ internal static class FlashCliSupport
             await Console.Error.WriteLineAsync($"obkhub: {ex.Message} Hint: {ex.Hint}");
             return ex.ExitCode;
         }
+        catch (Provisioning.Errors.ProvisioningException ex)
+        {
+            if (json)
+            {
+                WriteJson(new { status = "error", kind = ex.Kind.ToString(), error = ex.Message, hint = ex.Hint, exitCode = ex.ExitCode });
+            }
+            await Console.Error.WriteLineAsync($"obkhub: {ex.Message} Hint: {ex.Hint}");
+            return ex.ExitCode;
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await Console.Error.WriteLineAsync("obkhub: cancelled by user.");

@@ -1,14 +1,9 @@
 using System.CommandLine;
 using MQTTnet;
 using OpenBekenHub.Flashing.Errors;
-using OpenBekenHub.Flashing.Images;
-using OpenBekenHub.Flashing.Operations;
-using OpenBekenHub.Flashing.Progress;
-using OpenBekenHub.Flashing.Transport;
 using OpenBekenHub.Jobs;
-using OpenBekenHub.Provisioning.Config;
 using OpenBekenHub.Provisioning.Errors;
-using OpenBekenHub.Provisioning.Identity;
+using OpenBekenHub.Provisioning.Pins;
 using OpenBekenHub.Provisioning.Profiles;
 using OpenBekenHub.Provisioning.Templates;
 using Spectre.Console;
@@ -37,6 +32,10 @@ public static class FlashCommand
         var name = new Option<string?>("--name") { Description = "Device name (defaults to one derived from the MAC)" };
         var topic = new Option<string>("--client-topic") { Description = "Client topic pattern; must be unique per plug", DefaultValueFactory = _ => "obk_{mac6}" };
         var template = new Option<string?>("--template") { Description = "Device template name from the OpenBeken template list" };
+        var pinsOption = new Option<string?>("--pins")
+        {
+            Description = "Pin table, e.g. 26=Rel:1,10=Btn:1,8=WifiLED_n (over --template's pins). Without it or --template the pins come from the stock Tuya config; with none of them the plug is not erased",
+        };
         var templates = new Option<string?>("--templates") { Description = "Template list JSON (the OpenBeken web app's devices.json)", DefaultValueFactory = _ => "./data/templates.json" };
         var backupDir = new Option<string>("--backup-dir") { Description = "Where backups go", DefaultValueFactory = _ => FlashingCommands.DefaultBackupDirectory };
         var noWait = new Option<bool>("--no-wait") { Description = "End after verify and reboot instead of waiting for the plug on MQTT" };
@@ -44,7 +43,7 @@ public static class FlashCommand
         var batch = new Option<int>("--batch") { Description = "Flash this many plugs one after another on the same jig ({n} in --name counts them)", DefaultValueFactory = _ => 1 };
         var cenGpio = new Option<int?>("--cen-gpio") { Description = "Raspberry Pi GPIO (BCM) wired to CEN: the catch pulses it, nobody has to touch CEN" };
         var powerGpio = new Option<int?>("--power-gpio") { Description = "Raspberry Pi GPIO (BCM) switching the plug's supply through a relay" };
-        foreach (var o in new Option[] { firmware, ssid, wifiPassword, mqttHost, mqttPort, mqttUser, mqttPassword, name, topic, template, templates, backupDir, noWait, waitSeconds, batch, cenGpio, powerGpio })
+        foreach (var o in new Option[] { firmware, ssid, wifiPassword, mqttHost, mqttPort, mqttUser, mqttPassword, name, topic, template, pinsOption, templates, backupDir, noWait, waitSeconds, batch, cenGpio, powerGpio })
         {
             command.Options.Add(o);
         }
@@ -66,14 +65,14 @@ public static class FlashCommand
             }
             var file = parse.GetValue(firmware)!;
             var data = await File.ReadAllBytesAsync(file, ct);
-            ImageDetector.Detect(data, c.ExpectedChip(parse), false, file).ThrowIfRejected();
-            var pins = await LoadTemplateAsync(parse.GetValue(template), parse.GetValue(templates), ct);
+            var chosen = await ChoosePinsAsync(parse.GetValue(template), parse.GetValue(templates), parse.GetValue(pinsOption), ct);
             using var gpio = parse.GetValue(cenGpio) is null && parse.GetValue(powerGpio) is null ? null : new System.Device.Gpio.GpioController();
             var reset = gpio is null ? null : new Station.GpioResetStrategy(gpio, new Station.StationPortOptions
             {
                 Port = parse.GetValue(c.Port)!, CenGpio = parse.GetValue(cenGpio), PowerGpio = parse.GetValue(powerGpio),
             });
             var count = Math.Max(1, parse.GetValue(batch));
+            var wait = parse.GetValue(noWait) ? (TimeSpan?)null : TimeSpan.FromSeconds(parse.GetValue(waitSeconds));
             var results = new List<PlugResult>();
             for (var n = 1; n <= count; n++)
             {
@@ -81,30 +80,33 @@ public static class FlashCommand
                 {
                     Say(parse, $"Plug {n} of {count}: {(reset is null ? "wire it in, then reset it (CEN to GND or re-power)" : "wire it in; the jig resets it")}.");
                 }
-                var plugName = parse.GetValue(name)?.Replace("{n}", n.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
-                try
+                var plan = new FlashPlan
                 {
-                    results.Add(await FlashOneAsync(parse, c, reset, progress, profile, data, file, pins, plugName,
-                        parse.GetValue(backupDir)!, parse.GetValue(noWait) ? null : TimeSpan.FromSeconds(parse.GetValue(waitSeconds)), ct) with { Index = n });
-                }
-                catch (FlashException ex) when (count > 1)
-                {
-                    // a batch goes on with the next plug; the summary says which one failed and why
-                    results.Add(new PlugResult(n, null, null, null, null, false, ex.Message + " " + ex.Hint));
-                }
+                    Port = parse.GetValue(c.Port)!,
+                    Firmware = data,
+                    FileName = Path.GetFileName(file),
+                    Session = c.SessionOptions(parse, reset),
+                    BackupDirectory = parse.GetValue(backupDir)!,
+                    Profile = profile,
+                    Template = chosen,
+                    DeviceName = parse.GetValue(name)?.Replace("{n}", n.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal),
+                    Adopter = wait is { } w ? new MqttPlugAdopter(profile, w) : null,
+                    Progress = progress,
+                };
+                results.Add(await FlashOneAsync(parse, plan, n, count > 1, ct));
             }
             if (parse.GetValue(c.Json))
             {
-                FlashCliSupport.WriteJson(count == 1
+                FlashCliSupport.WriteJson(count == 1 && results[0].Error is null
                     ? new { status = "ok", result = results[0] }
                     : new { status = results.All(r => r.Error is null) ? "ok" : "partial", result = (object)results });
             }
             else
             {
-                var table = new Table().AddColumns("#", "MAC", "client topic", "name", "online", "result");
+                var table = new Table().AddColumns("#", "MAC", "client topic", "name", "pins", "online", "result");
                 foreach (var r in results)
                 {
-                    table.AddRow($"{r.Index}", Markup.Escape(r.Mac ?? ""), Markup.Escape(r.ClientTopic ?? ""), Markup.Escape(r.Name ?? ""),
+                    table.AddRow($"{r.Index}", Markup.Escape(r.Mac ?? ""), Markup.Escape(r.ClientTopic ?? ""), Markup.Escape(r.Name ?? ""), Markup.Escape(r.Pins ?? ""),
                         r.Appeared ? "yes" : "-", r.Error is null ? "[green]ok[/]" : "[red]" + Markup.Escape(r.Error) + "[/]");
                 }
                 AnsiConsole.Write(table);
@@ -114,42 +116,33 @@ public static class FlashCommand
         return command;
     }
 
-    public sealed record PlugResult(int Index, string? Mac, string? ClientTopic, string? Name, string? Backup, bool Appeared, string? Error);
+    /// <summary>One plug's outcome; <see cref="Steps"/> are the pipeline's steps, the same ids and outcomes the web job shows.</summary>
+    public sealed record PlugResult(int Index, string? Mac, string? ClientTopic, string? Name, string? Pins, string? Backup, bool Appeared, string? Error,
+        IReadOnlyList<JobStepView> Steps);
 
-    private static async Task<PlugResult> FlashOneAsync(ParseResult parse, FlashingCommands.Common c, IResetStrategy? reset, IProgress<FlashProgress>? progress,
-        ProvisioningProfile profile, byte[] data, string file, PinTemplate? pins, string? plugName, string backupDir, TimeSpan? wait, CancellationToken ct)
+    /// <summary>
+    /// Runs the shared <see cref="FlashPipeline"/> over an in-memory job record (nothing persisted: the profile's
+    /// secrets stay in this process). A single plug's failure propagates (one line, its exit code); in a batch it is
+    /// recorded and the jig goes on with the next plug.
+    /// </summary>
+    private static async Task<PlugResult> FlashOneAsync(ParseResult parse, FlashPlan plan, int index, bool batch, CancellationToken ct)
     {
-        await using var session = await c.ConnectAsync(parse, progress, ct, reset);
-        PlugConfig.LayoutFor(session.Chip); // refuse an unsupported chip before the backup and the erase
-        var backup = await session.BackupAsync(backupDir, ct);
-        Say(parse, $"Backup: {backup.Path}");
-        var write = await session.WriteImageAsync(data, new WriteImageOptions { SkipBackup = true, FileName = file }, ct);
-        Say(parse, $"Firmware: {write.Written.Count} region(s) written, {write.Skipped.Count} already matched.");
-
-        var config = PlugConfig.Build(profile, session.Chip, backup.Data, session.Info.MacAddress, plugName, pins);
-        var sector = ObkConfigWriter.BuildSector(config);
-        await session.WriteRegionAsync(session.Chip.ConfigOffset, sector, new WriteImageOptions { SkipBackup = true }, ct);
-        var firmwareCheck = await session.VerifyAsync(data, file, cancellationToken: ct);
-        var configCheck = await session.VerifyRegionAsync(session.Chip.ConfigOffset, sector, ct);
-        if (!firmwareCheck.Matches || !configCheck.Matches)
+        var job = new FlashJob($"cli-{index}", new FlashJobRequest { Port = plan.Port, FirmwarePath = plan.FileName, DeviceName = plan.DeviceName, TemplateName = plan.Template?.Name });
+        job.Logged += line => Say(parse, line.Text);
+        string? error = null;
+        try
         {
-            throw new CrcMismatchException("Verification after writing failed.", "Run the same command again: only differing regions are rewritten.");
+            await new FlashPipeline(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).RunAsync(job, plan, recorder: null, ct);
         }
-        Say(parse, $"Config: client topic {config.MqttClientId}, name {config.ShortName}, SSID {config.WifiSsid}; firmware and config verified.");
-        await session.RebootAsync(ct);
-
-        var appeared = false;
-        if (wait is { } timeout)
+        catch (FlashException ex) when (batch)
         {
-            Say(parse, $"Waiting up to {timeout.TotalSeconds:0} s for {config.MqttClientId} on {profile.MqttHost}:{profile.MqttPort}…");
-            appeared = await WaitForPlugAsync(profile, config.MqttClientId, timeout, ct);
-            if (!appeared)
-            {
-                throw new ReplyTimeoutException($"{config.MqttClientId} did not appear on MQTT in time; the plug is flashed and configured.",
-                    "Check the Wi-Fi password and that the plug can reach the broker; the plug opens its own AP if it cannot join.");
-            }
+            // a batch goes on with the next plug; the summary says which one failed and why
+            error = ex.Message + " " + ex.Hint;
         }
-        return new PlugResult(0, config.StoredMac?.ToString(), config.MqttClientId, config.ShortName, backup.Path, appeared, null);
+        var steps = job.View().Steps;
+        string? Fact(string key) => job.Facts.TryGetValue(key, out var v) ? v : null;
+        return new PlugResult(index, Fact("mac"), Fact("clientTopic"), Fact("deviceName"), Fact("pins"),
+            steps.First(s => s.Step == JobSteps.Backup).Result?.BackupPath, steps.First(s => s.Step == JobSteps.Adopt).Outcome == "verified", error, steps);
     }
 
     private static void Say(ParseResult parse, string line)
@@ -160,19 +153,21 @@ public static class FlashCommand
         }
     }
 
-    private static async Task<PinTemplate?> LoadTemplateAsync(string? name, string? path, CancellationToken ct)
+    /// <summary>The pins decided on the command line: <c>--pins</c> (over the template's pins), <c>--template</c>, or null (stock Tuya config).</summary>
+    private static async Task<PinTemplate?> ChoosePinsAsync(string? name, string? path, string? pins, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            return null;
-        }
-        if (path is null || !File.Exists(path))
-        {
-            throw new ImageRejectedException($"--template needs the template list; '{path}' does not exist.", "Pass --templates devices.json (the OpenBeken web app's device list).");
-        }
         try
         {
-            return (await DeviceTemplateLibrary.LoadFileAsync(path, ct)).GetByName(name).ToPinTemplate();
+            PinTemplate? template = null;
+            if (!string.IsNullOrWhiteSpace(name))
+            {
+                if (path is null || !File.Exists(path))
+                {
+                    throw new ImageRejectedException($"--template needs the template list; '{path}' does not exist.", "Pass --templates devices.json (the OpenBeken web app's device list).");
+                }
+                template = (await DeviceTemplateLibrary.LoadFileAsync(path, ct)).GetByName(name).ToPinTemplate();
+            }
+            return string.IsNullOrWhiteSpace(pins) ? template : PinTable.FromChoices(PinTable.ToChoices(PinTable.Parse(pins)), "--pins", template);
         }
         catch (ProvisioningException ex)
         {
@@ -180,46 +175,54 @@ public static class FlashCommand
         }
     }
 
-    /// <summary>Waits for the plug's retained "&lt;topic&gt;/connected = online" (its LWT) on the broker it was given.</summary>
-    private static async Task<bool> WaitForPlugAsync(ProvisioningProfile profile, string clientTopic, TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// The CLI's adopt step: waits for the plug's retained <c>&lt;topic&gt;/connected = online</c> (its LWT) on the broker
+    /// it was given — the CLI has no registry, so it only watches.
+    /// </summary>
+    private sealed class MqttPlugAdopter(ProvisioningProfile profile, TimeSpan timeout) : IPlugAdopter
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(timeout);
-        var online = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var client = new MqttClientFactory().CreateMqttClient();
-        client.ApplicationMessageReceivedAsync += e =>
+        public async Task<StepResult> AdoptAsync(FlashJob job, string clientTopic, IReadOnlyList<int> expectedChannels, CancellationToken ct)
         {
-            if (e.ApplicationMessage.ConvertPayloadToString() == "online")
+            job.AddLog("info", $"Waiting up to {timeout.TotalSeconds:0} s for {clientTopic} on {profile.MqttHost}:{profile.MqttPort}…");
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(timeout);
+            var online = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var client = new MqttClientFactory().CreateMqttClient();
+            client.ApplicationMessageReceivedAsync += e =>
             {
-                online.TrySetResult();
-            }
-            return Task.CompletedTask;
-        };
-        var options = new MqttClientOptionsBuilder().WithTcpServer(profile.MqttHost, profile.MqttPort).WithClientId("obkhub-cli-" + Guid.NewGuid().ToString("N")[..6]);
-        if (profile.MqttUser.Length > 0)
-        {
-            options = options.WithCredentials(profile.MqttUser, profile.MqttPassword);
-        }
-        try
-        {
-            while (!client.IsConnected)
+                if (e.ApplicationMessage.ConvertPayloadToString() == "online")
+                {
+                    online.TrySetResult();
+                }
+                return Task.CompletedTask;
+            };
+            var options = new MqttClientOptionsBuilder().WithTcpServer(profile.MqttHost, profile.MqttPort).WithClientId("obkhub-cli-" + Guid.NewGuid().ToString("N")[..6]);
+            if (profile.MqttUser.Length > 0)
             {
-                try
-                {
-                    await client.ConnectAsync(options.Build(), deadline.Token);
-                }
-                catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException)
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(2), deadline.Token);
-                }
+                options = options.WithCredentials(profile.MqttUser, profile.MqttPassword);
             }
-            await client.SubscribeAsync($"{clientTopic}/connected", cancellationToken: deadline.Token);
-            await online.Task.WaitAsync(deadline.Token);
-            return true;
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return false;
+            try
+            {
+                while (!client.IsConnected)
+                {
+                    try
+                    {
+                        await client.ConnectAsync(options.Build(), deadline.Token);
+                    }
+                    catch (MQTTnet.Exceptions.MqttCommunicationException)
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(2), deadline.Token);
+                    }
+                }
+                await client.SubscribeAsync($"{clientTopic}/connected", cancellationToken: deadline.Token);
+                await online.Task.WaitAsync(deadline.Token);
+                return new StepResult($"{clientTopic} is online on {profile.MqttHost}:{profile.MqttPort}") { ClientTopic = clientTopic };
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new ReplyTimeoutException($"{clientTopic} did not appear on MQTT in time; the plug is flashed and configured.",
+                    "Check the Wi-Fi password and that the plug can reach the broker; the plug opens its own AP if it cannot join.");
+            }
         }
     }
 }

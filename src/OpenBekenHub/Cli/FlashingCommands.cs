@@ -93,15 +93,17 @@ public static class FlashingCommands
             return chip;
         }
 
+        public FlashSessionOptions SessionOptions(ParseResult parse, IResetStrategy? reset = null) => new()
+        {
+            BaudRate = parse.GetValue(Baud),
+            ExpectedChip = ExpectedChip(parse),
+            ResetStrategy = reset ?? (parse.GetValue(DtrReset) ? new DtrRtsReset() : ManualCenReset.Instance),
+            Loader = new BkLoaderOptions { CatchTimeout = TimeSpan.FromSeconds(parse.GetValue(CatchTimeout)) },
+        };
+
         public Task<FlashSession> ConnectAsync(ParseResult parse, IProgress<FlashProgress>? progress, CancellationToken ct, IResetStrategy? reset = null)
         {
-            var options = new FlashSessionOptions
-            {
-                BaudRate = parse.GetValue(Baud),
-                ExpectedChip = ExpectedChip(parse),
-                ResetStrategy = reset ?? (parse.GetValue(DtrReset) ? new DtrRtsReset() : ManualCenReset.Instance),
-                Loader = new BkLoaderOptions { CatchTimeout = TimeSpan.FromSeconds(parse.GetValue(CatchTimeout)) },
-            };
+            var options = SessionOptions(parse, reset);
             if (progress is null && !parse.GetValue(Json))
             {
                 Console.Error.WriteLine($"Waiting for the bootloader on {parse.GetValue(Port)}: reset the chip now (CEN to GND briefly, or re-power).");

@@ -17,7 +17,7 @@ public sealed record JobView(
     string? Hint,
     bool LinkChecking);
 
-public sealed record JobStepView(string Step, string Title, string Outcome, string? Detail);
+public sealed record JobStepView(string Step, string Title, string Outcome, string? Detail, StepResult? Result = null);
 
 public sealed record ProgressView(string Phase, long Done, long Total, double Percent, double BytesPerSecond, double? EtaSeconds, string? Message);
 
@@ -34,6 +34,7 @@ public sealed class FlashJob
     private readonly ConcurrentDictionary<Channel<JobView>, bool> _watchers = new();
     private ProgressView? _progress;
     private long _lastProgressPublish;
+    private bool _finished;
 
     public FlashJob(string id, FlashJobRequest request, IEnumerable<JobStepRecord>? previous = null)
     {
@@ -45,7 +46,7 @@ public sealed class FlashJob
         }
         foreach (var p in previous ?? [])
         {
-            _steps[p.Step] = new JobStepView(p.Step, JobSteps.Title(p.Step), p.Outcome, p.Detail);
+            _steps[p.Step] = new JobStepView(p.Step, JobSteps.Title(p.Step), p.Outcome, p.Detail, p.Result);
         }
     }
 
@@ -75,42 +76,47 @@ public sealed class FlashJob
         }
     }
 
-    public string? StepDetail(string step)
+    /// <summary>The typed result a step left (kept across a resume), or null.</summary>
+    public StepResult? Result(string step)
     {
         lock (_gate)
         {
-            return _steps[step].Detail;
+            return _steps[step].Result;
         }
     }
+
+    /// <summary>Every log line as it is added (the CLI prints them; the pages get them through <see cref="Watch"/>).</summary>
+    public event Action<JobLogLine>? Logged;
 
     public JobView View()
     {
         lock (_gate)
         {
-            return new JobView(Id, Request.Port, State, [.. JobSteps.All.Select(s => _steps[s])], _progress, [.. _log],
-                new Dictionary<string, string>(Facts), Error, Hint, LinkChecking);
+            return ViewLocked();
         }
     }
 
-    public void SetStep(string step, string outcome, string? detail = null)
+    public void SetStep(string step, string outcome, string? detail = null, StepResult? result = null)
     {
         lock (_gate)
         {
-            _steps[step] = new JobStepView(step, JobSteps.Title(step), outcome, detail);
+            _steps[step] = new JobStepView(step, JobSteps.Title(step), outcome, detail, result);
         }
         Publish();
     }
 
     public void AddLog(string level, string text)
     {
+        var line = new JobLogLine(DateTimeOffset.UtcNow, level, text);
         lock (_gate)
         {
-            _log.Add(new JobLogLine(DateTimeOffset.UtcNow, level, text));
+            _log.Add(line);
             if (_log.Count > MaxLog)
             {
                 _log.RemoveRange(0, _log.Count - MaxLog);
             }
         }
+        Logged?.Invoke(line);
         Publish();
     }
 
@@ -138,16 +144,24 @@ public sealed class FlashJob
 
     public void Finish(JobState state, string? error = null, string? hint = null)
     {
+        JobView final;
+        List<Channel<JobView>> watchers;
+        // the end state and the list of watchers are taken under the same lock Watch registers under, so a tab that
+        // starts watching during Finish either gets the final view or is in this list — never left on "Running"
         lock (_gate)
         {
             State = state;
             Error = error;
             Hint = hint;
             LinkChecking = false;
+            _finished = true;
+            final = ViewLocked();
+            watchers = [.. _watchers.Keys];
+            _watchers.Clear();
         }
-        Publish();
-        foreach (var w in _watchers.Keys)
+        foreach (var w in watchers)
         {
+            w.Writer.TryWrite(final);
             w.Writer.TryComplete();
         }
         Completion.TrySetResult(state);
@@ -157,16 +171,15 @@ public sealed class FlashJob
     public ChannelReader<JobView> Watch(CancellationToken ct)
     {
         var channel = Channel.CreateBounded<JobView>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.DropOldest });
-        // register before reading the state: a job finishing in between then either completes this watcher itself or
-        // is seen finished below (reading first could miss both and leave a tab on "Running")
-        _watchers[channel] = true;
-        channel.Writer.TryWrite(View());
-        if (State != JobState.Running)
+        lock (_gate)
         {
-            _watchers.TryRemove(channel, out _);
-            channel.Writer.TryWrite(View());
-            channel.Writer.TryComplete();
-            return channel.Reader;
+            channel.Writer.TryWrite(ViewLocked());
+            if (_finished)
+            {
+                channel.Writer.TryComplete();
+                return channel.Reader;
+            }
+            _watchers[channel] = true;
         }
         ct.Register(() =>
         {
@@ -176,16 +189,27 @@ public sealed class FlashJob
         return channel.Reader;
     }
 
+    private JobView ViewLocked() =>
+        new(Id, Request.Port, State, [.. JobSteps.All.Select(s => _steps[s])], _progress, [.. _log], new Dictionary<string, string>(Facts), Error, Hint, LinkChecking);
+
     private void Publish()
     {
         if (_watchers.IsEmpty)
         {
             return;
         }
-        var view = View();
-        foreach (var w in _watchers.Keys)
+        // written under the lock (the channels never block): a view taken before Finish cannot land after the final one
+        lock (_gate)
         {
-            w.Writer.TryWrite(view);
+            if (_finished)
+            {
+                return;
+            }
+            var view = ViewLocked();
+            foreach (var w in _watchers.Keys)
+            {
+                w.Writer.TryWrite(view);
+            }
         }
     }
 }

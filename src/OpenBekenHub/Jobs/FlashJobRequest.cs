@@ -1,3 +1,5 @@
+using OpenBekenHub.Provisioning.Pins;
+
 namespace OpenBekenHub.Jobs;
 
 /// <summary>
@@ -9,10 +11,13 @@ public sealed record FlashJobRequest
     /// <summary>Serial port path (/dev/ttyUSB0, /dev/obkhub-uart0, a pty in demo mode).</summary>
     public required string Port { get; init; }
 
-    /// <summary>Firmware library id (pages/API) …</summary>
+    /// <summary>Firmware library id: the only firmware source the hub's jobs accept.</summary>
     public string? FirmwareId { get; init; }
 
-    /// <summary>… or a file path (CLI).</summary>
+    /// <summary>
+    /// A file path: only <c>obkhub flash</c>'s in-memory job record carries one (for display). The hub refuses it, so
+    /// a request cannot probe the server's files.
+    /// </summary>
     public string? FirmwarePath { get; init; }
 
     /// <summary>auto, bk7231t or bk7231n.</summary>
@@ -29,6 +34,12 @@ public sealed record FlashJobRequest
 
     /// <summary>Name of a device template (from the imported template list) whose pins are written.</summary>
     public string? TemplateName { get; init; }
+
+    /// <summary>
+    /// The pin table chosen in the wizard or with <c>POST /api/jobs/{id}/pins</c> (pin → role short name and channel).
+    /// Wins over the template's pins (the template still gives its flags and startup command).
+    /// </summary>
+    public IReadOnlyDictionary<string, PinChoice>? Pins { get; init; }
 
     public bool SkipBackup { get; init; }
 
@@ -81,6 +92,12 @@ public enum JobState
     Failed,
     Interrupted,
     Cancelled,
+
+    /// <summary>
+    /// Stopped before anything was erased because the plug would end with no channel: no template, no pins chosen and
+    /// no usable pins in the stock Tuya config. <c>POST /api/jobs/{id}/pins</c> continues it.
+    /// </summary>
+    NeedsPins,
 }
 
 /// <summary>The steps of a job, in order. A resumed job skips the steps whose outcome is already verified.</summary>
@@ -89,19 +106,21 @@ public static class JobSteps
     public const string Connect = "connect";
     public const string Backup = "backup";
     public const string Validate = "validate";
+    public const string Pins = "pins";
     public const string WriteFirmware = "write-firmware";
     public const string WriteConfig = "write-config";
     public const string Verify = "verify";
     public const string Reboot = "reboot";
     public const string Adopt = "adopt";
 
-    public static readonly IReadOnlyList<string> All = [Connect, Validate, Backup, WriteFirmware, WriteConfig, Verify, Reboot, Adopt];
+    public static readonly IReadOnlyList<string> All = [Connect, Validate, Backup, Pins, WriteFirmware, WriteConfig, Verify, Reboot, Adopt];
 
     public static string Title(string step) => step switch
     {
         Connect => "Catch the bootloader",
         Backup => "Back up the whole flash",
         Validate => "Check the firmware against the chip",
+        Pins => "Choose the pins (template, stock Tuya config or your table)",
         WriteFirmware => "Write the firmware",
         WriteConfig => "Write Wi-Fi, MQTT, name and pins",
         Verify => "Verify everything by CRC",
@@ -111,6 +130,33 @@ public static class JobSteps
     };
 }
 
-public sealed record JobStepRecord(string Step, string Outcome, string? Detail, DateTimeOffset At);
+public sealed record JobStepRecord(string Step, string Outcome, string? Detail, DateTimeOffset At, StepResult? Result = null);
+
+/// <summary>
+/// What a step produced, typed (persisted beside the step, so a resumed job reads the backup path from here, never
+/// from a message): the detail line for people plus the values later steps and scripts use.
+/// </summary>
+public sealed record StepResult(string Detail)
+{
+    /// <summary>Backup: the verified full-flash file.</summary>
+    public string? BackupPath { get; init; }
+
+    /// <summary>Pins: where they came from (template name, "stock Tuya config (CB2S)", "chosen pins").</summary>
+    public string? PinSource { get; init; }
+
+    /// <summary>Pins: the table written into the config block.</summary>
+    public IReadOnlyDictionary<string, PinChoice>? Pins { get; init; }
+
+    /// <summary>Pins: the channels the plug will have.</summary>
+    public IReadOnlyList<int>? Channels { get; init; }
+
+    /// <summary>Write-config: the plug's client topic and name.</summary>
+    public string? ClientTopic { get; init; }
+
+    public string? DeviceName { get; init; }
+
+    /// <summary>Adopt: the hub's device id (web job) or null (CLI, which only watches the broker).</summary>
+    public string? DeviceId { get; init; }
+}
 
 public sealed record JobLogLine(DateTimeOffset At, string Level, string Text);

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using OpenBekenHub.Flashing.Chips;
 using OpenBekenHub.Flashing.Errors;
-using OpenBekenHub.Flashing.Operations;
-using OpenBekenHub.Flashing.Transport;
 using OpenBekenHub.Hosting;
 using OpenBekenHub.Library;
 using OpenBekenHub.Mqtt;
@@ -14,7 +11,9 @@ namespace OpenBekenHub.Jobs;
 
 /// <summary>
 /// Runs flash(-and-provision) jobs: one at a time per port, each step persisted as it completes, so a job cut short
-/// by a lost port or a hub restart resumes from the last verified step. The original backup is never deleted.
+/// by a lost port or a hub restart resumes from the last verified step. The original backup is never deleted. The
+/// steps themselves are the <see cref="FlashPipeline"/> that <c>obkhub flash</c> runs too; this class adds
+/// persistence, one job per port, resume and the "choose pins" stop.
 /// </summary>
 public sealed partial class FlashJobRunner(
     JobStore jobs,
@@ -25,10 +24,12 @@ public sealed partial class FlashJobRunner(
     HubStore store,
     IOptions<HubOptions> hubOptions,
     Station.GpioStations gpio,
+    FlashStations stations,
     ILoggerFactory loggerFactory,
     Mqtt.Security.IPlugCredentialIssuer? plugAccounts = null) : IHostedService
 {
     private volatile bool _stopping;
+    private readonly FlashPipeline _pipeline = new(loggerFactory);
 
     private readonly ConcurrentDictionary<string, FlashJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _portOwners = new(StringComparer.Ordinal);
@@ -40,14 +41,13 @@ public sealed partial class FlashJobRunner(
     public FlashJob? RunningOn(string port) =>
         _portOwners.TryGetValue(port, out var id) && _jobs.TryGetValue(id, out var job) && job.State == JobState.Running ? job : null;
 
-    /// <summary>Starts a new job. Refuses a second job on a busy port and a request that fails validation.</summary>
+    /// <summary>
+    /// Starts a new job. Refuses a second job on a busy port and a request that fails validation
+    /// (<see cref="JobRequestException"/>): only library firmware, only listed ports, known templates, valid pins.
+    /// </summary>
     public async Task<FlashJob> StartAsync(FlashJobRequest request, CancellationToken ct = default)
     {
-        var problems = request.Validate().ToList();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException(string.Join("; ", problems));
-        }
+        await CheckAsync(request, ct);
         var id = Guid.NewGuid().ToString("N")[..12];
         var job = new FlashJob(id, request);
         await ClaimAndRunAsync(job, isNew: true, ct);
@@ -66,7 +66,7 @@ public sealed partial class FlashJobRunner(
         {
             throw new InvalidOperationException("This job already succeeded; start a new one to flash again.");
         }
-        var job = new FlashJob(id, summary.Request, summary.Steps.Where(s => s.Outcome is "verified" or "skipped"));
+        var job = new FlashJob(id, summary.Request, summary.Steps.Where(s => s.Outcome is "verified" or "skipped" || s.Step == JobSteps.Pins));
         job.AddLog("info", $"Resuming; kept: {string.Join(", ", summary.Steps.Where(s => s.Outcome == "verified").Select(s => s.Step))}");
         await ClaimAndRunAsync(job, isNew: false, ct);
         return job;
@@ -113,8 +113,15 @@ public sealed partial class FlashJobRunner(
         string? hint = null;
         try
         {
-            await RunAsync(job, job.Cancellation.Token);
+            var plan = await PlanAsync(job.Request, job.Cancellation.Token);
+            await _pipeline.RunAsync(job, plan, jobs, job.Cancellation.Token);
             state = JobState.Succeeded;
+        }
+        catch (PinsNeededException ex)
+        {
+            state = JobState.NeedsPins;
+            error = ex.Message;
+            hint = ex.Hint;
         }
         catch (OperationCanceledException)
         {
@@ -188,48 +195,4 @@ public sealed partial class FlashJobRunner(
             _logger.LogWarning("Some flash jobs did not stop within 10 s; they are marked interrupted at the next start");
         }
     }
-
-    private async Task StepAsync(FlashJob job, string step, Func<Task<string?>> work)
-    {
-        if (job.IsDone(step))
-        {
-            job.AddLog("info", $"{JobSteps.Title(step)}: already verified, kept.");
-            return;
-        }
-        job.SetStep(step, "running");
-        try
-        {
-            var detail = await work();
-            job.SetStep(step, "verified", detail);
-            await jobs.RecordStepAsync(job.Id, step, "verified", detail, CancellationToken.None);
-            if (detail is not null)
-            {
-                job.AddLog("info", $"{JobSteps.Title(step)}: {detail}");
-            }
-        }
-        catch (Exception ex)
-        {
-            job.SetStep(step, "failed", ex.Message);
-            await jobs.RecordStepAsync(job.Id, step, "failed", ex.Message, CancellationToken.None);
-            throw;
-        }
-    }
-
-    private async Task SkipAsync(FlashJob job, string step, string why)
-    {
-        job.SetStep(step, "skipped", why);
-        await jobs.RecordStepAsync(job.Id, step, "skipped", why, CancellationToken.None);
-    }
-
-    private FlashSessionOptions SessionOptions(FlashJobRequest request) => new()
-    {
-        BaudRate = request.Baud,
-        ExpectedChip = ChipRegistry.Find(request.Chip),
-        ResetStrategy = gpio.For(request.Port) ?? (request.UseDtrRtsReset ? new DtrRtsReset() : ManualCenReset.Instance),
-        Loader = new BkLoaderOptions { CatchTimeout = TimeSpan.FromSeconds(request.CatchSeconds) },
-    };
-
-    private string BackupsDirectory => hubOptions.Value.BackupsDirectory;
-
-    private ILogger<FlashSession> SessionLogger => loggerFactory.CreateLogger<FlashSession>();
 }

@@ -9,7 +9,7 @@ public sealed record JobSummary(
     IReadOnlyList<JobStepRecord> Steps);
 
 /// <summary>Jobs and their step outcomes in the store: each step is committed as it completes, so a crash loses none.</summary>
-public sealed class JobStore(HubStore store)
+public sealed class JobStore(HubStore store) : IJobRecorder
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -30,15 +30,25 @@ public sealed class JobStore(HubStore store)
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task RecordStepAsync(string id, string step, string outcome, string? detail, CancellationToken ct = default)
+    /// <summary>The job's request after the user chose pins (the request holds no secrets).</summary>
+    public async Task UpdateRequestAsync(string id, FlashJobRequest request, CancellationToken ct = default)
+    {
+        await using var c = await store.OpenAsync(ct);
+        using var cmd = c.Command("UPDATE jobs SET request_json = $req, updated_utc = $t WHERE id = $id;", null,
+            ("$id", id), ("$req", JsonSerializer.Serialize(request, Json)), ("$t", HubStore.Now()));
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task RecordStepAsync(string id, string step, string outcome, StepResult? result, CancellationToken ct = default)
     {
         await store.InTransactionAsync(async (c, tx) =>
         {
             using var cmd = c.Command(
                 """
-                INSERT INTO job_steps(job_id, step, outcome, detail, at_utc) VALUES ($id, $s, $o, $d, $t)
-                ON CONFLICT(job_id, step) DO UPDATE SET outcome = excluded.outcome, detail = excluded.detail, at_utc = excluded.at_utc;
-                """, tx, ("$id", id), ("$s", step), ("$o", outcome), ("$d", detail), ("$t", HubStore.Now()));
+                INSERT INTO job_steps(job_id, step, outcome, detail, result_json, at_utc) VALUES ($id, $s, $o, $d, $r, $t)
+                ON CONFLICT(job_id, step) DO UPDATE SET outcome = excluded.outcome, detail = excluded.detail, result_json = excluded.result_json, at_utc = excluded.at_utc;
+                """, tx, ("$id", id), ("$s", step), ("$o", outcome), ("$d", result?.Detail),
+                ("$r", result is null ? null : JsonSerializer.Serialize(result, Json)), ("$t", HubStore.Now()));
             await cmd.ExecuteNonQueryAsync(ct);
             using var touch = c.Command("UPDATE jobs SET updated_utc = $t WHERE id = $id;", tx, ("$id", id), ("$t", HubStore.Now()));
             await touch.ExecuteNonQueryAsync(ct);
@@ -80,12 +90,13 @@ public sealed class JobStore(HubStore store)
         }
         for (var i = 0; i < jobs.Count; i++)
         {
-            using var steps = c.Command("SELECT step, outcome, detail, at_utc FROM job_steps WHERE job_id = $id;", null, ("$id", jobs[i].Id));
+            using var steps = c.Command("SELECT step, outcome, detail, at_utc, result_json FROM job_steps WHERE job_id = $id;", null, ("$id", jobs[i].Id));
             await using var r = await steps.ExecuteReaderAsync(ct);
             var list = new List<JobStepRecord>();
             while (await r.ReadAsync(ct))
             {
-                list.Add(new JobStepRecord(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), Parse(r.GetString(3))));
+                list.Add(new JobStepRecord(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), Parse(r.GetString(3)),
+                    r.IsDBNull(4) ? null : JsonSerializer.Deserialize<StepResult>(r.GetString(4), Json)));
             }
             jobs[i] = jobs[i] with { Steps = [.. list.OrderBy(s => JobStepsIndex(s.Step))] };
         }

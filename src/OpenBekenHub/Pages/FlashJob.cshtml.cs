@@ -33,6 +33,21 @@ public sealed class FlashJobModel(FlashJobRunner runner, JobStore jobs) : PageMo
         return Redirect($"/flash/jobs/{id}");
     }
 
+    /// <summary>The "choose pins" step: a template or the editor's table; the job continues from its last verified step.</summary>
+    public async Task<IActionResult> OnPostPinsAsync(string id, string? template, string? pinsJson, CancellationToken ct)
+    {
+        try
+        {
+            var pins = PinEditorModel.ReadPosted(pinsJson);
+            await runner.ChoosePinsAsync(id, new PinsChoice(template, pins), ct);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or ArgumentException)
+        {
+            ErrorMessage = ex.Message;
+        }
+        return Redirect($"/flash/jobs/{id}");
+    }
+
     public IActionResult OnPostCancel(string id)
     {
         runner.Cancel(id);

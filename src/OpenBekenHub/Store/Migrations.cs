@@ -114,6 +114,10 @@ internal static class Migrations
         CREATE INDEX ix_sessions_user ON sessions(user_id);
         ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin';
         """,
+        // 6: a flash step's typed result (backup path, pins, client topic) beside its detail line, for resume and the API
+        """
+        ALTER TABLE job_steps ADD COLUMN result_json TEXT;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

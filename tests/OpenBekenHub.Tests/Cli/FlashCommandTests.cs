@@ -22,7 +22,7 @@ public sealed class FlashCommandTests
         var (code, stdout, stderr) = await CliRunner.RunAsync(
             "flash", "--port", station.Port, "--firmware", firmware, "--ssid", "HomeWifi", "--wifi-password", "wifi-pass-123",
             "--mqtt-host", mosquitto.Host, "--mqtt-port", mosquitto.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--name", "Garage", "--backup-dir", dir.File("backups"), "--wait-timeout", "60", "--json");
+            "--name", "Garage", "--pins", "26=Rel:1,10=Btn:1,8=WifiLED_n", "--backup-dir", dir.File("backups"), "--wait-timeout", "60", "--json");
 
         Assert.True(code == 0, $"exit {code}: {stderr}");
         Assert.Contains("\"appeared\": true", stdout, StringComparison.Ordinal);
@@ -30,6 +30,7 @@ public sealed class FlashCommandTests
         Assert.DoesNotContain("wifi-pass-123", stdout + stderr, StringComparison.Ordinal);
         Assert.Single(Directory.GetFiles(dir.File("backups"), "bk7231t_*.bin"));
         Assert.Equal("obk_123456", station.BootedPlug!.ClientTopic, ignoreCase: true);
+        Assert.Equal([1], station.BootedPlug.Settings.RelayChannels); // the pins given on the command line, read by the plug from its flash
     }
 
     [Fact]
@@ -43,7 +44,7 @@ public sealed class FlashCommandTests
         // the second "plug" is the first one again: OpenBeken on UART1 answers the catch loop's "reboot" text
         var (code, stdout, stderr) = await CliRunner.RunAsync(
             "flash", "--port", station.Port, "--firmware", firmware, "--ssid", "HomeWifi", "--wifi-password", "wifi-pass-123",
-            "--mqtt-host", "192.0.2.10", "--name", "Shelf {n}", "--backup-dir", dir.File("backups"), "--no-wait", "--batch", "2", "--json");
+            "--mqtt-host", "192.0.2.10", "--name", "Shelf {n}", "--pins", "26=Rel:1", "--backup-dir", dir.File("backups"), "--no-wait", "--batch", "2", "--json");
 
         Assert.True(code == 0, $"exit {code}: {stderr}");
         Assert.Contains("\"name\": \"Shelf_1\"", stdout, StringComparison.Ordinal);

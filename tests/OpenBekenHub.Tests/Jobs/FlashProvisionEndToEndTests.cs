@@ -34,6 +34,7 @@ public sealed class FlashProvisionEndToEndTests
             && library.Devices.Count(o => o.Name == d.Name) == 1);
 
         station.BootPlugOnReboot();
+        hub.Service<FlashStations>().AddSimulated(station.Port, "Simulated station");
         var job = await hub.Service<FlashJobRunner>().StartAsync(new FlashJobRequest
         {
             Port = station.Port,
@@ -62,7 +63,7 @@ public sealed class FlashProvisionEndToEndTests
         Assert.Equal("Kitchen plug", device.Record.FriendlyName);
         Assert.Equal("Kitchen", device.Record.Area);
 
-                // Home Assistant sees it: a retained device-based discovery message with the template's relay as a switch
+        // Home Assistant sees it: a retained device-based discovery message with the template's relay as a switch
         var discovery = await RetainedAsync(brokerPort, $"homeassistant/device/{device.Id}/config",
             p => JsonDocument.Parse(p).RootElement.GetProperty("cmps").EnumerateObject().Any(c => c.Value.GetProperty("p").GetString() == "switch"));
         Assert.Contains("Kitchen plug", discovery, StringComparison.Ordinal);
@@ -80,6 +81,7 @@ public sealed class FlashProvisionEndToEndTests
         var profile = await hub.Service<ProfileStore>().SaveAsync(null, new ProfileInput(
             "Home", "HomeWifi", "wifi-pass-123", "127.0.0.1", brokerPort, null, null, "obk_{mac6}", "obks"));
         station.BootPlugOnReboot();
+        hub.Service<FlashStations>().AddSimulated(station.Port, "Simulated station");
 
         var job = await hub.Service<FlashJobRunner>().StartAsync(new FlashJobRequest
         {
@@ -88,6 +90,7 @@ public sealed class FlashProvisionEndToEndTests
         var state = await job.Completion.Task.WaitAsync(TimeSpan.FromMinutes(4));
         Assert.True(state == JobState.Succeeded, job.View().Error);
         Assert.Contains("P26 Rel ch1", job.Facts["pins"], StringComparison.Ordinal);
+        Assert.StartsWith("stock Tuya config (CB2S)", job.View().Steps.Single(s => s.Step == JobSteps.Pins).Result!.PinSource, StringComparison.Ordinal);
         Assert.Contains(station.BootedPlug!.Settings.Pins, p => p.Pin == 26 && p.Role.StartsWith("Rel", StringComparison.OrdinalIgnoreCase));
         var device = hub.Service<OpenBekenHub.Mqtt.State.DeviceStateStore>().FindByTopic(station.BootedPlug.ClientTopic)!;
         await RetainedAsync(brokerPort, $"homeassistant/device/{device.Id}/config",

@@ -24,9 +24,11 @@ public sealed class ResumeAfterRestartTests
         {
             var firmware = await first.Service<FirmwareLibrary>().AddAsync("OpenBK7231N_QIO_1.18.0.bin", image);
             var profile = await first.Service<ProfileStore>().SaveAsync(null, new ProfileInput("Home", "HomeWifi", "wifi-pass-123", "127.0.0.1", 1883, null, null, "obk_{mac6}", null));
+            first.Service<FlashStations>().AddSimulated(station.Port, "Simulated station");
             var job = await first.Service<FlashJobRunner>().StartAsync(new FlashJobRequest
             {
                 Port = station.Port, FirmwareId = firmware.Entry!.Id, ProfileId = profile, WaitForDevice = false, CatchSeconds = 20,
+                Pins = new Dictionary<string, Provisioning.Pins.PinChoice> { ["26"] = new("Rel", 1) },
             });
             jobId = job.Id;
             await Eventually.TrueAsync(() => job.View().Steps.Single(s => s.Step == JobSteps.Verify).Outcome == "running",
@@ -46,6 +48,8 @@ public sealed class ResumeAfterRestartTests
         Assert.True(state == JobState.Succeeded, $"{state}: {view.Error}\n{string.Join("\n", view.Log.Select(l => l.Text))}");
         Assert.Contains(view.Log, l => l.Text.Contains("Write the firmware: already verified, kept", StringComparison.Ordinal));
         Assert.Equal(backupName, view.Facts["backup"]);
+        // the kept backup is found from the step's typed result, which survived the restart in the store
+        Assert.Equal(backupName, Path.GetFileName(stored.Steps.Single(s => s.Step == JobSteps.Backup).Result!.BackupPath));
         Assert.Single(Directory.GetFiles(Path.Combine(data.Path, "backups"), "*.bin"));
         Assert.Equal(image, station.Pty.Emulator.Flash.Snapshot()[..image.Length]);
     }

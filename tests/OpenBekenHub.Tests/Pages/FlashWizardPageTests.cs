@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Playwright;
 using OpenBekenHub.Hosting;
 using OpenBekenHub.Jobs;
@@ -5,6 +6,7 @@ using OpenBekenHub.Library;
 using OpenBekenHub.Simulators.Bootloader;
 using OpenBekenHub.Simulators.Images;
 using OpenBekenHub.Store;
+using OpenBekenHub.TestKit;
 using OpenBekenHub.Tests.Support;
 
 namespace OpenBekenHub.Tests.Pages;
@@ -35,7 +37,7 @@ public sealed class FlashWizardPageTests : IClassFixture<Browser>, IAsyncLifetim
     }
 
     [Fact]
-    public async Task Wizard_runs_a_full_flash_of_a_simulated_plug_to_success_and_a_second_tab_sees_it_live()
+    public async Task A_flash_with_no_template_stops_at_choose_pins_the_pins_are_chosen_on_the_phone_and_the_plug_is_adopted_with_its_relay()
     {
         _station.BootPlugOnReboot();
         var page = await _browser.NewPageAsync(_hub.BaseUrl, phone: true);
@@ -43,6 +45,8 @@ public sealed class FlashWizardPageTests : IClassFixture<Browser>, IAsyncLifetim
         await page.GotoAsync("/flash");
         await Assertions.Expect(page.Locator("figure.wiring svg")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("3.3 V logic only")).ToBeVisibleAsync();
+        await AssertNoHorizontalScrollAsync(page, "the wizard at 390 px");
+        await Browser.ScreenshotAsync(page, "flash-wizard-phone");
         await page.Locator("[name=deviceName]").FillAsync("Desk lamp");
         await page.Locator("#start").ClickAsync();
         await page.WaitForURLAsync(url => url.Contains("/flash/jobs/", StringComparison.Ordinal));
@@ -51,25 +55,106 @@ public sealed class FlashWizardPageTests : IClassFixture<Browser>, IAsyncLifetim
         await Assertions.Expect(page.Locator("#catch")).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "flash-catching");
 
-        var second = await _browser.NewPageAsync(_hub.BaseUrl);
-        await Browser.LoginAsync(second);
-        await second.GotoAsync(page.Url);
+        var desktop = await _browser.NewPageAsync(_hub.BaseUrl);
+        await desktop.SetViewportSizeAsync(1280, 800);
+        await Browser.LoginAsync(desktop);
+        await desktop.GotoAsync(page.Url);
 
-        var done = new LocatorAssertionsToHaveAttributeOptions { Timeout = 120_000 };
+        // no template, no Tuya pins in the stock flash: the job stops and asks, in both tabs, before anything is erased
+        var stock = _station.Pty.Emulator.Flash.Snapshot();
+        var paused = new LocatorAssertionsToHaveAttributeOptions { Timeout = 90_000 };
+        await Assertions.Expect(page.Locator("#job")).ToHaveAttributeAsync("data-state", "NeedsPins", paused);
+        await Assertions.Expect(desktop.Locator("#job")).ToHaveAttributeAsync("data-state", "NeedsPins", paused);
+        await Assertions.Expect(page.Locator("#choose-pins")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("li[data-step=pins]")).ToHaveAttributeAsync("data-outcome", "needs-input");
+        await Assertions.Expect(page.Locator("li[data-step=write-firmware]")).ToHaveAttributeAsync("data-outcome", "pending");
+        Assert.Equal(stock, _station.Pty.Emulator.Flash.Snapshot());
+        await Browser.ScreenshotAsync(desktop, "flash-choose-pins-desktop");
+
+        // the user fills the table on the phone: relay on P26, channel 1; the page says what the plug will be
+        var editor = page.Locator("#choose-pins");
+        await editor.GetByRole(AriaRole.Button, new() { Name = "Add a pin" }).ClickAsync();
+        await editor.Locator("tbody tr").Last.Locator("input[aria-label=Pin]").FillAsync("26");
+        await Assertions.Expect(editor.Locator(".pins-summary")).ToContainTextAsync("Rel channel 1 (P26)");
+        await AssertNoHorizontalScrollAsync(page, "the job page with the pin table at 390 px");
+        await Browser.ScreenshotAsync(page, "flash-choose-pins-phone");
+        await page.Locator("#continue-pins").ClickAsync();
+
+        // the job continues live in both tabs (the desktop tab without a reload) and ends with the plug adopted
+        var done = new LocatorAssertionsToHaveAttributeOptions { Timeout = 150_000 };
         await Assertions.Expect(page.Locator("#job")).ToHaveAttributeAsync("data-state", "Succeeded", done);
-        await Assertions.Expect(second.Locator("#job")).ToHaveAttributeAsync("data-state", "Succeeded", done);
+        await Assertions.Expect(desktop.Locator("#job")).ToHaveAttributeAsync("data-state", "Succeeded", done);
         await Assertions.Expect(page.Locator("#success")).ToContainTextAsync("provisioned and adopted");
-        Assert.Equal(8, await page.Locator("li[data-step][data-outcome=verified]").CountAsync());
+        Assert.Equal(JobSteps.All.Count, await page.Locator("li[data-step][data-outcome=verified]").CountAsync());
         await Assertions.Expect(page.Locator("#log")).ToContainTextAsync("Write the firmware");
-        await Browser.ScreenshotAsync(page, "flash-success");
+        await AssertNoHorizontalScrollAsync(page, "the finished job page at 390 px");
+        await Browser.ScreenshotAsync(page, "flash-success-phone");
+        await Browser.ScreenshotAsync(desktop, "flash-success-desktop");
 
-        // the backup is downloadable from the job page
+        // the plug booted with that pin and the hub has its relay channel
+        Assert.Equal([1], _station.BootedPlug!.Settings.RelayChannels);
+        var jobId = page.Url.Split('/')[^1];
+        var deviceId = _hub.Service<FlashJobRunner>().Find(jobId)!.Facts["deviceId"];
+        var device = JsonDocument.Parse(await (await desktop.APIRequest.GetAsync($"/api/devices/{deviceId}")).TextAsync()).RootElement;
+        Assert.Contains(device.GetProperty("channels").EnumerateArray(), c => c.GetProperty("channel").GetInt32() == 1);
+
+        // the backup is downloadable from the job page, not without a login
         var href = await page.Locator("#backup-href").GetAttributeAsync("href");
         using var client = _hub.Client();
         var anonymous = await client.GetAsync(href);
         Assert.NotEqual(System.Net.HttpStatusCode.OK, anonymous.StatusCode);
-        var download = await second.APIRequest.GetAsync(href!);
+        var download = await desktop.APIRequest.GetAsync(href!);
         Assert.Equal(2 * 1024 * 1024, (await download.BodyAsync()).Length);
+    }
+
+    [Fact]
+    public async Task A_template_found_in_the_wizard_fills_the_pin_table_before_Start_and_the_job_runs_through_without_asking()
+    {
+        var catalog = _hub.Service<TemplateCatalog>();
+        await catalog.ImportAsync(await File.ReadAllTextAsync(SharedData.DeviceTemplates));
+        var library = await catalog.GetAsync();
+        var template = library.Devices.First(d => d.Chip.Equals("BK7231N", StringComparison.OrdinalIgnoreCase)
+            && d.Pins.Values.Count(v => v.StartsWith("Rel;", StringComparison.Ordinal)) == 1 && library.FindByName(d.DisplayName) is not null
+            && library.Search(d.DisplayName, limit: 8).Any(x => x.DisplayName == d.DisplayName));
+        var relayPin = template.Pins.Single(p => p.Value.StartsWith("Rel;", StringComparison.Ordinal)).Key;
+        _station.BootPlugOnReboot();
+
+        foreach (var phone in new[] { true, false })
+        {
+            var look = await _browser.NewPageAsync(_hub.BaseUrl, phone);
+            await Browser.LoginAsync(look);
+            await look.GotoAsync("/flash");
+            await look.GetByLabel("A device template or my own pin table").CheckAsync();
+            await Assertions.Expect(look.Locator("#wizard-pins table.pins")).ToBeVisibleAsync();
+            await AssertNoHorizontalScrollAsync(look, $"the wizard with its pin table ({(phone ? "390" : "1280")} px)");
+            await look.Context.CloseAsync();
+        }
+
+        var page = await _browser.NewPageAsync(_hub.BaseUrl);
+        await page.SetViewportSizeAsync(1280, 800);
+        await Browser.LoginAsync(page);
+        await page.GotoAsync("/flash");
+        await page.GetByLabel("A device template or my own pin table").CheckAsync();
+        await page.Locator("#wizard-pins .tpl-search").FillAsync(template.DisplayName);
+        var hit = page.Locator("#wizard-pins .tpl-hits button", new() { HasText = template.DisplayName + " — " }).First;
+        await hit.ClickAsync();
+        await Assertions.Expect(page.Locator("#wizard-pins tbody tr").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#wizard-pins .pins-summary")).ToContainTextAsync($"(P{relayPin})");
+        await Browser.ScreenshotAsync(page, "flash-wizard-template-desktop");
+        await page.Locator("#start").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("/flash/jobs/", StringComparison.Ordinal));
+
+        var done = new LocatorAssertionsToHaveAttributeOptions { Timeout = 150_000 };
+        await Assertions.Expect(page.Locator("#job")).ToHaveAttributeAsync("data-state", "Succeeded", done);
+        await Assertions.Expect(page.Locator("li[data-step=pins] .detail")).ToContainTextAsync(template.DisplayName);
+        Assert.Contains(_station.BootedPlug!.Settings.Pins, p => p.Pin.ToString(System.Globalization.CultureInfo.InvariantCulture) == relayPin && p.Role == "Rel");
+    }
+
+    private static async Task AssertNoHorizontalScrollAsync(IPage page, string what)
+    {
+        var sizes = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        var (scroll, inner) = (sizes[0], sizes[1]);
+        Assert.True(scroll <= inner, $"{what}: {scroll} px wide in a {inner} px viewport");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
-// Flash job page: follows /live/jobs/{id} (SSE) and redraws steps, progress, facts, log and the end state.
+// Flash job page: follows /live/jobs/{id} (SSE) and redraws steps, progress, facts, log and the end state; at the
+// "choose pins" stop (NeedsPins) it shows the pin editor, whose form continues the job.
 (function () {
   const root = document.getElementById('job');
   if (!root || root.dataset.live !== '1') return;
@@ -7,7 +8,7 @@
 
   function render(v) {
     root.dataset.state = v.state;
-    $('state').textContent = v.state;
+    $('state').textContent = v.state === 'NeedsPins' ? 'Waiting for you to choose the pins' : v.state;
     $('state').className = 'state-' + String(v.state).toLowerCase();
     $('catch').hidden = !v.linkChecking;
     for (const s of v.steps) {
@@ -52,7 +53,8 @@
       outcome.append(ok);
     }
     const running = v.state === 'Running';
-    $('resume-form').hidden = running || v.state === 'Succeeded';
+    $('choose-pins').hidden = v.state !== 'NeedsPins';
+    $('resume-form').hidden = running || v.state === 'Succeeded' || v.state === 'NeedsPins';
     $('cancel-form').hidden = !running;
   }
 
@@ -60,6 +62,8 @@
   es.addEventListener('job', (e) => {
     const v = JSON.parse(e.data);
     render(v);
-    if (v.state !== 'Running') es.close();
+    // NeedsPins is a pause, not an end: the browser reconnects on its own and picks the job up again once pins are
+    // chosen (here or in another tab)
+    if (v.state !== 'Running' && v.state !== 'NeedsPins') es.close();
   });
 })();
