@@ -47,6 +47,8 @@ internal static class HubFeatures
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Station.StationOptions>, Station.StationOptionsValidator>();
         services.AddSingleton<Func<System.Device.Gpio.GpioController>>(_ => () => new System.Device.Gpio.GpioController());
         services.AddSingleton<Station.GpioStations>();
+        History.HistoryServices.AddHistory(services);
+        Devices.DeviceServices.AddDeviceServices(services);
         return services;
     }
 
@@ -56,6 +58,8 @@ internal static class HubFeatures
         app.MapDevicesApi().RequireAuthorization().AddEndpointFilter(Auth.CookieCsrfFilter.InvokeAsync);
         Api.JobsApi.Map(api);
         Api.JobsApi.MapLive(app);
+        Api.HistoryApi.Map(api);
+        Api.DevicePinsApi.Map(api);
         app.MapGet("/backups/download/{file}", (string file, BackupCatalog backups) =>
                 backups.Resolve(file) is { } path ? Results.File(path, "application/octet-stream", Path.GetFileName(path)) : Results.NotFound())
             .WithName("DownloadBackup").WithSummary("Download a full-flash backup").WithTags("Backups");
