@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using OpenBekenHub.History;
 using OpenBekenHub.Mqtt;
+using OpenBekenHub.Store;
 
 namespace OpenBekenHub.Api;
 
@@ -19,7 +20,12 @@ public static class HistoryApi
             .WithSummary("Power (W, mean per point) or energy (kWh used per point) between from and to (ISO 8601; default the last 24 h); step=day for energy per day");
         api.MapGet("/devices/{id}/history.csv", Csv).WithName("GetDeviceHistoryCsv").WithTags("Devices")
             .WithSummary("The same series as CSV (time,unix,value)");
+        api.MapGet("/history/sparklines", Sparklines).WithName("GetPowerSparklines").WithTags("Devices")
+            .WithSummary("Every metering device's last hour of power, 5-minute means: {\"<id>\": [[unix, W], ...]}");
     }
+
+    private static async Task<Ok<IReadOnlyDictionary<string, List<double[]>>>> Sparklines(HistoryStore store, TimeProvider time, CancellationToken ct) =>
+        TypedResults.Ok(await store.ReadPowerAllAsync(time.GetUtcNow().AddHours(-1).ToUnixTimeSeconds(), 300, ct));
 
     private static async Task<Results<Ok<HistoryResponse>, NotFound<ProblemDetails>, BadRequest<ProblemDetails>>> Json(
         string id, string? quantity, string? from, string? to, string? step, OpenBekenBridge bridge, HistoryQuery query, TimeProvider time, CancellationToken ct)

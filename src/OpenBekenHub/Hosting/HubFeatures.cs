@@ -19,7 +19,7 @@ internal static class HubFeatures
     {
         if (demo)
         {
-            services.AddHostedService<Demo.DemoMode>();
+            Demo.DemoMode.Configure(services);
         }
         // the bridge is built before hosted services start, so "any free port" must be resolved now, not at bind time
         services.PostConfigure<MqttOptions>(o =>

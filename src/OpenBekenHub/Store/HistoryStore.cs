@@ -116,6 +116,28 @@ public sealed class HistoryStore(HubStore store)
         return rows;
     }
 
+    /// <summary>Mean power per <paramref name="step"/> seconds since <paramref name="from"/> for every device (dashboard sparklines).</summary>
+    public async Task<IReadOnlyDictionary<string, List<double[]>>> ReadPowerAllAsync(long from, int step, CancellationToken ct = default)
+    {
+        await using var c = await store.OpenAsync(ct);
+        using var cmd = c.Command(
+            "SELECT s.device_id, m.t - (m.t % $step) AS b, AVG(m.power_dw) FROM history_minute m JOIN history_series s ON s.id = m.series " +
+            "WHERE m.t >= $a AND m.power_dw IS NOT NULL GROUP BY m.series, b ORDER BY m.series, b;",
+            null, ("$a", from), ("$step", (long)step));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var all = new Dictionary<string, List<double[]>>(StringComparer.Ordinal);
+        while (await r.ReadAsync(ct))
+        {
+            var id = r.GetString(0);
+            if (!all.TryGetValue(id, out var list))
+            {
+                all[id] = list = [];
+            }
+            list.Add([r.GetInt64(1), Math.Round(r.GetDouble(2) / 10, 1)]);
+        }
+        return all;
+    }
+
     /// <summary>Row counts (minute, hour) of the whole store, for the benchmark.</summary>
     public async Task<(long Minutes, long Hours)> CountAsync(CancellationToken ct = default)
     {

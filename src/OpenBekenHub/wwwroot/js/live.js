@@ -14,7 +14,11 @@
       const show = (!q || text.includes(q)) && (f === 'all' || (f === 'online') === online);
       row.hidden = !show;
     }
+    // an empty result says so instead of showing a bare table header
+    const noMatch = document.getElementById('no-match');
+    if (noMatch) noMatch.hidden = table.tBodies[0].rows.length === 0 || [...table.tBodies[0].rows].some((r) => !r.hidden);
   }
+  document.addEventListener('obk:rows', applyFilter);
   search.addEventListener('input', applyFilter);
   filter.addEventListener('change', applyFilter);
 
@@ -78,18 +82,21 @@
     if (d.quantity !== 'power') return;
     const r = row(d.device);
     if (r) r.querySelector('.power').textContent = (Math.round(d.value * 10) / 10) + ' W';
+    document.dispatchEvent(new CustomEvent('obk:live', { detail: { kind: 'reading', data: d } })); // sparklines (chart.js)
   });
   es.addEventListener('device-availability', (e) => { const d = JSON.parse(e.data); setOnline(d.device, d.online); });
   es.addEventListener('device-updated', (e) => {
     const d = JSON.parse(e.data);
     const r = row(d.device);
+    if (window.obkRows) { window.obkRows.upsert(d.device); return; } // rows.js rebuilds the row: new channels get buttons live
     if (!r) { reloadSoon(); return; }
     if (d.name) r.querySelector('.name').textContent = d.name;
     if (d.area !== undefined) r.querySelector('.area').textContent = d.area || '';
     if (d.rssi != null) r.querySelector('.rssi').textContent = d.rssi + ' dBm';
     r.querySelector('.seen').textContent = 'just now';
+    r.querySelector('.seen').title = new Date().toISOString();
   });
-  es.addEventListener('device-adopted', reloadSoon);
+  es.addEventListener('device-adopted', (e) => { if (window.obkRows) window.obkRows.upsert(JSON.parse(e.data).device); else reloadSoon(); });
   es.addEventListener('device-forgotten', reloadSoon);
   es.addEventListener('bridge-connection', (e) => {
     const d = JSON.parse(e.data);
