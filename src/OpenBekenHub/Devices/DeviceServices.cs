@@ -5,6 +5,7 @@ internal static class DeviceServices
 {
     public static IServiceCollection AddDeviceServices(this IServiceCollection services)
     {
+        services.AddHttpClient(); // template list download
         services.AddSingleton<PlugHttp>();
         services.AddSingleton<DevicePinService>();
         services.AddSingleton<DeviceLogService>();
