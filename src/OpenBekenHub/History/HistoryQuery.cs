@@ -32,13 +32,21 @@ public sealed class HistoryQuery(HistoryStore store, HistoryRecorder recorder, T
             resolution = Math.Max(resolution, 3600);
         }
         var source = table == HistoryTable.Minute ? 60 : 3600;
-        // one row before the range: the first bucket's energy is counted from it
-        var rows = (await store.ReadAsync(deviceId, table, a - source, b, ct)).ToList();
-        if (!energy && table == HistoryTable.Minute && recorder.Current(deviceId) is { } live && live.T >= a && live.T < b)
+        List<(long, double)> points;
+        if (energy)
         {
-            rows.Add(new HistoryRow(live.T, live.Watts, null)); // the minute in progress: the chart's live end
+            // one row before the range: the first bucket's energy is counted from it
+            points = EnergyPerBucket([.. await store.ReadAsync(deviceId, table, a - source, b, ct)], a, resolution);
         }
-        var points = energy ? EnergyPerBucket(rows, a, resolution) : MeanPower(rows, a, resolution);
+        else
+        {
+            var rows = (await store.ReadPowerAsync(deviceId, table, a, b, resolution, ct)).ToList();
+            if (table == HistoryTable.Minute && recorder.Current(deviceId) is { } live && live.T >= a && live.T < b)
+            {
+                rows.Add(new HistoryRow(live.T, live.Watts, null)); // the minute in progress: the chart's live end
+            }
+            points = MeanPower(rows, a, resolution);
+        }
         return new HistorySeries(energy ? "energy" : "power", energy ? "kWh" : "W", resolution, points);
     }
 

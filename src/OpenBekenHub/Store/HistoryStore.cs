@@ -43,7 +43,15 @@ public sealed class HistoryStore(HubStore store)
     {
         try
         {
-            await store.InTransactionAsync((c, tx) => WriteAsync(c, tx, samples, ct), ct);
+            await using var c = await store.OpenAsync(ct);
+            // history may lose its last minutes on a power cut (WAL, no fsync per commit); devices and jobs keep FULL
+            using (var pragma = c.Command("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16000;"))
+            {
+                await pragma.ExecuteNonQueryAsync(ct);
+            }
+            await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct);
+            await WriteAsync(c, tx, samples, ct);
+            await tx.CommitAsync(ct);
         }
         catch
         {
@@ -59,33 +67,32 @@ public sealed class HistoryStore(HubStore store)
                 "INSERT OR REPLACE INTO history_minute (series, t, power_dw, energy_dwh) VALUES ($s, $t, $p, $e);", tx,
                 ("$s", 0L), ("$t", 0L), ("$p", null), ("$e", null));
             await insert.PrepareAsync(ct);
-            var hours = new HashSet<long>();
+            var hours = new HashSet<(long Series, long Hour)>();
             foreach (var m in samples)
             {
-                insert.Parameters["$s"].Value = await SeriesAsync(c, tx, m.DeviceId, ct);
+                var series = await SeriesAsync(c, tx, m.DeviceId, ct);
+                insert.Parameters["$s"].Value = series;
                 insert.Parameters["$t"].Value = m.T;
                 insert.Parameters["$p"].Value = m.Watts is { } w ? (object)(long)Math.Round(w * 10) : DBNull.Value;
                 insert.Parameters["$e"].Value = m.Kwh is { } e ? (object)(long)Math.Round(e * 10_000) : DBNull.Value;
                 await insert.ExecuteNonQueryAsync(ct);
-                hours.Add(m.T - (m.T % 3600));
+                hours.Add((series, m.T - (m.T % 3600)));
             }
-            foreach (var hour in hours)
+            using var rollup = c.Command(
+                """
+                INSERT OR REPLACE INTO history_hour (series, t, power_dw, energy_dwh)
+                SELECT $s, $a, CAST(ROUND(AVG(power_dw)) AS INTEGER), MAX(energy_dwh)
+                FROM history_minute WHERE series = $s AND t >= $a AND t < $a + 3600 GROUP BY series;
+                """, tx, ("$s", 0L), ("$a", 0L));
+            await rollup.PrepareAsync(ct);
+            foreach (var (series, hour) in hours)
             {
-                await RollupAsync(c, tx, hour, hour + 3600, ct);
+                // down-sampling: the hour row = mean of its minutes' power and the last energy counter (idempotent)
+                rollup.Parameters["$s"].Value = series;
+                rollup.Parameters["$a"].Value = hour;
+                await rollup.ExecuteNonQueryAsync(ct);
             }
         }
-    }
-
-    /// <summary>Down-samples: each hour row = mean of its minutes' power and the last energy counter (idempotent).</summary>
-    private static async Task RollupAsync(SqliteConnection c, SqliteTransaction tx, long from, long to, CancellationToken ct)
-    {
-        using var cmd = c.Command(
-            """
-            INSERT OR REPLACE INTO history_hour (series, t, power_dw, energy_dwh)
-            SELECT series, t - (t % 3600), CAST(ROUND(AVG(power_dw)) AS INTEGER), MAX(energy_dwh)
-            FROM history_minute WHERE t >= $a AND t < $b GROUP BY series, t - (t % 3600);
-            """, tx, ("$a", from), ("$b", to));
-        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Drops minutes older than 7 days and hours older than a year; returns the rows removed.</summary>
@@ -93,9 +100,28 @@ public sealed class HistoryStore(HubStore store)
         store.InTransactionAsync(async (c, tx) =>
         {
             var unix = now.ToUnixTimeSeconds();
-            using var minutes = c.Command("DELETE FROM history_minute WHERE t < $t;", tx, ("$t", unix - (long)MinuteRetention.TotalSeconds));
-            using var hours = c.Command("DELETE FROM history_hour WHERE t < $t;", tx, ("$t", unix - (long)HourRetention.TotalSeconds));
-            return await minutes.ExecuteNonQueryAsync(ct) + await hours.ExecuteNonQueryAsync(ct);
+            // per series, so each delete is a key range and not a scan of the whole table
+            using var minutes = c.Command(
+                "DELETE FROM history_minute WHERE series = $s AND t < $t;", tx, ("$s", 0L), ("$t", unix - (long)MinuteRetention.TotalSeconds));
+            using var hours = c.Command(
+                "DELETE FROM history_hour WHERE series = $s AND t < $t;", tx, ("$s", 0L), ("$t", unix - (long)HourRetention.TotalSeconds));
+            using var list = c.Command("SELECT id FROM history_series;", tx);
+            var ids = new List<long>();
+            await using (var r = await list.ExecuteReaderAsync(ct))
+            {
+                while (await r.ReadAsync(ct))
+                {
+                    ids.Add(r.GetInt64(0));
+                }
+            }
+            var removed = 0;
+            foreach (var id in ids)
+            {
+                minutes.Parameters["$s"].Value = id;
+                hours.Parameters["$s"].Value = id;
+                removed += await minutes.ExecuteNonQueryAsync(ct) + await hours.ExecuteNonQueryAsync(ct);
+            }
+            return removed;
         }, ct);
 
     /// <summary>Rows of one device with <paramref name="from"/> ≤ t &lt; <paramref name="to"/> (unix seconds), oldest first.</summary>
@@ -104,8 +130,8 @@ public sealed class HistoryStore(HubStore store)
         await using var c = await store.OpenAsync(ct);
         var name = table == HistoryTable.Minute ? "history_minute" : "history_hour";
         using var cmd = c.Command(
-            $"SELECT m.t, m.power_dw, m.energy_dwh FROM {name} m JOIN history_series s ON s.id = m.series " +
-            "WHERE s.device_id = $d AND m.t >= $a AND m.t < $b ORDER BY m.t;",
+            $"SELECT m.t, m.power_dw, m.energy_dwh FROM history_series s CROSS JOIN {name} m " +
+            "WHERE s.device_id = $d AND m.series = s.id AND m.t >= $a AND m.t < $b ORDER BY m.t;",
             null, ("$d", deviceId), ("$a", from), ("$b", to));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var rows = new List<HistoryRow>();
@@ -116,13 +142,31 @@ public sealed class HistoryStore(HubStore store)
         return rows;
     }
 
+    /// <summary>Mean power (W) per <paramref name="step"/> seconds of one device, aggregated in SQL (a week of minutes is 10,080 rows).</summary>
+    public async Task<IReadOnlyList<HistoryRow>> ReadPowerAsync(string deviceId, HistoryTable table, long from, long to, int step, CancellationToken ct = default)
+    {
+        await using var c = await store.OpenAsync(ct);
+        var name = table == HistoryTable.Minute ? "history_minute" : "history_hour";
+        using var cmd = c.Command(
+            $"SELECT m.t - (m.t % $step) AS b, AVG(m.power_dw) FROM history_series s CROSS JOIN {name} m " +
+            "WHERE s.device_id = $d AND m.series = s.id AND m.t >= $a AND m.t < $b AND m.power_dw IS NOT NULL GROUP BY b ORDER BY b;",
+            null, ("$d", deviceId), ("$a", from), ("$b", to), ("$step", (long)step));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<HistoryRow>();
+        while (await r.ReadAsync(ct))
+        {
+            rows.Add(new HistoryRow(r.GetInt64(0), r.GetDouble(1) / 10.0, null));
+        }
+        return rows;
+    }
+
     /// <summary>Mean power per <paramref name="step"/> seconds since <paramref name="from"/> for every device (dashboard sparklines).</summary>
     public async Task<IReadOnlyDictionary<string, List<double[]>>> ReadPowerAllAsync(long from, int step, CancellationToken ct = default)
     {
         await using var c = await store.OpenAsync(ct);
         using var cmd = c.Command(
-            "SELECT s.device_id, m.t - (m.t % $step) AS b, AVG(m.power_dw) FROM history_minute m JOIN history_series s ON s.id = m.series " +
-            "WHERE m.t >= $a AND m.power_dw IS NOT NULL GROUP BY m.series, b ORDER BY m.series, b;",
+            "SELECT s.device_id, m.t - (m.t % $step) AS b, AVG(m.power_dw) FROM history_series s CROSS JOIN history_minute m " +
+            "WHERE m.series = s.id AND m.t >= $a AND m.power_dw IS NOT NULL GROUP BY m.series, b ORDER BY m.series, b;",
             null, ("$a", from), ("$step", (long)step));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var all = new Dictionary<string, List<double[]>>(StringComparer.Ordinal);
