@@ -21,6 +21,7 @@ internal sealed class DemoMode(
     FlashStations stations,
     FirmwareLibrary firmware,
     ProfileStore profiles,
+    IOptions<Mqtt.Commands.BridgeOptions> bridgeOptions,
     ILoggerFactory loggers) : BackgroundService
 {
     public const int PlugCount = 6;
@@ -32,11 +33,13 @@ internal sealed class DemoMode(
         var port = mqtt.Value.Effective.Port;
         var host = mqtt.Value.Effective.Host;
         var next = 0;
+        var subnet = Random.Shared.Next(1, 255); // own loopback addresses, so two demo hubs (tests) do not collide
+        var httpPort = bridgeOptions.Value.DeviceHttpPort;
         var fleet = await PlugFleet.StartAsync(host, port, PlugCount, new PlugFleetOptions
         {
             PowerMeterEvery = 2,
             // each demo plug serves the firmware's web API on its own loopback address (pins, log lines)
-            Customize = s => s with { Ip = $"127.0.0.{10 + Interlocked.Increment(ref next)}", HttpPort = PlugHttpPort },
+            Customize = s => s with { Ip = $"127.{subnet}.1.{Interlocked.Increment(ref next)}", HttpPort = httpPort },
         }, cancellationToken: stoppingToken);
         _owned.Add(fleet);
         StartLoads(fleet);
@@ -53,16 +56,14 @@ internal sealed class DemoMode(
         await RunStationAsync(host, port, stoppingToken);
     }
 
-    /// <summary>The port the demo plugs' web servers listen on (the firmware's is 80, which needs root).</summary>
-    public static int PlugHttpPort { get; private set; }
-
-    /// <summary>Demo registrations: picks the plugs' HTTP port and points the bridge's plug HTTP client at it.</summary>
+    /// <summary>Demo registrations: picks the demo plugs' HTTP port and points the bridge's plug HTTP client at it.</summary>
     public static void Configure(IServiceCollection services)
     {
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         probe.Start();
-        PlugHttpPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        services.PostConfigure<Mqtt.Commands.BridgeOptions>(o => o.DeviceHttpPort = PlugHttpPort);
+        // the demo plugs' web servers: a free port instead of the firmware's 80, which needs root
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        services.PostConfigure<Mqtt.Commands.BridgeOptions>(o => o.DeviceHttpPort = port);
         services.AddHostedService<DemoMode>();
     }
 
