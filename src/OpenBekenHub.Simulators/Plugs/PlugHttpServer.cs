@@ -193,6 +193,10 @@ internal sealed class PlugHttpServer : IAsyncDisposable
                 }
             case "/api/info":
                 return (200, "application/json", Info().ToJsonString(), "");
+            case "/api/pins":
+                return (200, "application/json", _plug.ApiPins().ToJsonString(), "");
+            case "/lograw":
+                return (200, "text/html", _plug.ReadLogForHttp(), "");
             case "/api/reboot":
                 _plug.Execute("restart");
                 return (200, "application/json", "{\"reboot\":3}", "");

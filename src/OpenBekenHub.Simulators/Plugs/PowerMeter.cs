@@ -74,9 +74,24 @@ public sealed class PowerMeter
         Array.Fill(_framesSince, ForcedFrames);
     }
 
-    /// <summary>One driver update (1 s): integrates energy and returns the (name, text) pairs to publish now.</summary>
+    /// <summary>What is plugged in (null = readings only change through <see cref="SimulatedPlug.SetPowerReading"/>).</summary>
+    public MeterLoad? Load { get; set; }
+
+    /// <summary>Whether the relay feeding the load is closed (the load draws nothing when it is open).</summary>
+    public Func<bool>? RelayClosed { get; set; }
+
+    private double _loadSeconds;
+
+    /// <summary>One driver update (1 s): follows the load, integrates energy and returns the (name, text) pairs to publish now.</summary>
     public IReadOnlyList<(string Name, string Text)> Update(double seconds = 1.0)
     {
+        if (Load is { } load)
+        {
+            _loadSeconds += seconds;
+            var closed = RelayClosed?.Invoke() ?? true;
+            (Voltage, Power, var pf) = load.At(_loadSeconds, closed);
+            Current = Voltage > 0 && pf > 0 ? Power / (Voltage * pf) : 0;
+        }
         EnergyWh += Power * seconds / 3600.0;
         if (++_secondsInHour >= 3600)
         {
@@ -105,5 +120,26 @@ public sealed class PowerMeter
         var text = value.ToString("F6", CultureInfo.InvariantCulture);
         var dot = text.IndexOf('.', StringComparison.Ordinal);
         return decimals == 0 ? text[..dot] : text[..(dot + 1 + decimals)];
+    }
+}
+
+/// <summary>
+/// A load on a metered plug for demos: <paramref name="Watts"/> nominal, slowly wandering (±<paramref name="Swing"/>),
+/// switching on and off every <paramref name="CycleSeconds"/> when set (a fridge, a heater), nothing with the relay open.
+/// The mains voltage wanders around 230 V whatever the relay does.
+/// </summary>
+public sealed record MeterLoad(double Watts, double Swing = 0.08, double PowerFactor = 0.95, int CycleSeconds = 0, double DutyCycle = 0.5)
+{
+    /// <summary>Mains voltage, power and power factor <paramref name="seconds"/> into the run.</summary>
+    public (double Voltage, double Watts, double PowerFactor) At(double seconds, bool relayClosed)
+    {
+        var voltage = 230 + (2.5 * Math.Sin(seconds / 97.0)) + (0.6 * Math.Sin(seconds / 7.3));
+        var running = CycleSeconds <= 0 || seconds % CycleSeconds < CycleSeconds * DutyCycle;
+        if (!relayClosed || !running)
+        {
+            return (voltage, 0, 0);
+        }
+        var wander = 1 + (Swing * Math.Sin(seconds / 41.0)) + (Swing * 0.5 * Math.Sin(seconds / 5.9));
+        return (voltage, Watts * wander, PowerFactor);
     }
 }

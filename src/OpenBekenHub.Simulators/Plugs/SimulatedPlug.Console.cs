@@ -46,6 +46,10 @@ public sealed partial class SimulatedPlug
             RunPower(upper[5..], args);
             return;
         }
+        if (RunPinCommand(upper, args))
+        {
+            return;
+        }
         switch (upper)
         {
             case "BACKLOG":

@@ -32,6 +32,7 @@ public static class CliApp
             {
                 command.Subcommands.Add(BenchBridgeCommand.Create());
                 command.Subcommands.Add(BenchPagesCommand.Create());
+                command.Subcommands.Add(BenchHistoryCommand.Create());
             }
             yield return command;
         }

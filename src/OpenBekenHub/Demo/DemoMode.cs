@@ -22,6 +22,7 @@ internal sealed class DemoMode(
     FirmwareLibrary firmware,
     ProfileStore profiles,
     Mqtt.Security.BrokerAccounts accounts,
+    IOptions<Mqtt.Commands.BridgeOptions> bridgeOptions,
     ILoggerFactory loggers) : BackgroundService
 {
     public const int PlugCount = 6;
@@ -32,9 +33,18 @@ internal sealed class DemoMode(
     {
         var port = mqtt.Value.Effective.Port;
         var host = mqtt.Value.Effective.Host;
-        // the demo plugs were "flashed by this hub": each has its own broker account
-        var fleet = await PlugFleet.StartAsync(host, port, PlugCount, new PlugFleetOptions { PowerMeterEvery = 2, Customize = WithOwnAccount }, cancellationToken: stoppingToken);
+        var next = 0;
+        var subnet = Random.Shared.Next(1, 255); // own loopback addresses, so two demo hubs (tests) do not collide
+        var httpPort = bridgeOptions.Value.DeviceHttpPort;
+        var fleet = await PlugFleet.StartAsync(host, port, PlugCount, new PlugFleetOptions
+        {
+            PowerMeterEvery = 2,
+            // each demo plug serves the firmware's web API on its own loopback address (pins, log lines)
+            // and, "flashed by this hub", its own broker account
+            Customize = s => WithOwnAccount(s with { Ip = $"127.{subnet}.1.{Interlocked.Increment(ref next)}", HttpPort = httpPort }),
+        }, cancellationToken: stoppingToken);
         _owned.Add(fleet);
+        StartLoads(fleet);
         _logger.LogInformation("Demo: {Count} simulated OpenBeken plugs on {Host}:{Port}", PlugCount, host, port);
 
         if ((await firmware.ListAsync(stoppingToken)).Count == 0)
@@ -46,6 +56,31 @@ internal sealed class DemoMode(
             await profiles.SaveAsync(null, new ProfileInput("Demo network", "DemoWifi", "demo-wifi-pass", host, port, null, null, "obk_{mac6}", "obks"), stoppingToken);
         }
         await RunStationAsync(host, port, stoppingToken);
+    }
+
+    /// <summary>Demo registrations: picks the demo plugs' HTTP port and points the bridge's plug HTTP client at it.</summary>
+    public static void Configure(IServiceCollection services)
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        // the demo plugs' web servers: a free port instead of the firmware's 80, which needs root
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        services.PostConfigure<Mqtt.Commands.BridgeOptions>(o => o.DeviceHttpPort = port);
+        services.AddHostedService<DemoMode>();
+    }
+
+    /// <summary>Metering plugs get something plugged in (a lamp, a fridge, a heater) and switched on: watts move, energy grows.</summary>
+    private static void StartLoads(PlugFleet fleet)
+    {
+        MeterLoad[] loads = [new(60, Swing: 0.03), new(120, CycleSeconds: 240, DutyCycle: 0.4, PowerFactor: 0.8), new(1800, Swing: 0.05, CycleSeconds: 90, DutyCycle: 0.7, PowerFactor: 1)];
+        var i = 0;
+        foreach (var plug in fleet.Plugs.Where(p => p.Meter is not null))
+        {
+            plug.Meter!.Load = loads[i++ % loads.Length];
+            var relay = plug.RelayChannels.DefaultIfEmpty(1).First();
+            plug.Meter.RelayClosed = () => plug.IsRelayOn(relay);
+            plug.Execute("POWER ON");
+        }
     }
 
     /// <summary>One station after another: each time a plug is flashed and leaves the bootloader, a fresh stock plug is wired in.</summary>

@@ -17,7 +17,7 @@ internal static class HubFeatures
     {
         if (demo)
         {
-            services.AddHostedService<Demo.DemoMode>();
+            Demo.DemoMode.Configure(services);
         }
         // Mqtt:Embedded:Port 0 ("any free port") is not probed here: the embedded broker binds it and writes the port back,
         // and the bridge resolves its endpoint at connect time (a probed port could be taken before the broker binds it).
@@ -37,6 +37,8 @@ internal static class HubFeatures
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Station.StationOptions>, Station.StationOptionsValidator>();
         services.AddSingleton<Func<System.Device.Gpio.GpioController>>(_ => () => new System.Device.Gpio.GpioController());
         services.AddSingleton<Station.GpioStations>();
+        History.HistoryServices.AddHistory(services);
+        Devices.DeviceServices.AddDeviceServices(services);
         return services;
     }
 
@@ -48,6 +50,8 @@ internal static class HubFeatures
         Api.BrokerApi.Map(api);
         Api.BrokerApi.MapForms(app);
         Api.JobsApi.MapLive(app);
+        Api.HistoryApi.Map(api);
+        Api.DevicePinsApi.Map(api);
         app.MapGet("/backups/download/{file}", (string file, BackupCatalog backups) =>
                 backups.Resolve(file) is { } path ? Results.File(path, "application/octet-stream", Path.GetFileName(path)) : Results.NotFound())
             .WithName("DownloadBackup").WithSummary("Download a full-flash backup").WithTags("Backups")

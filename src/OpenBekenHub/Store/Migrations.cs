@@ -118,6 +118,27 @@ internal static class Migrations
         """
         ALTER TABLE job_steps ADD COLUMN result_json TEXT;
         """,
+        // 7: power/energy history per metering plug: 1-minute rows for 7 days, hourly rows for a year (History/)
+        """
+        CREATE TABLE history_series (
+            id INTEGER PRIMARY KEY,
+            device_id TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE history_minute (
+            series INTEGER NOT NULL,
+            t INTEGER NOT NULL,
+            power_dw INTEGER,
+            energy_dwh INTEGER,
+            PRIMARY KEY (series, t)
+        ) WITHOUT ROWID;
+        CREATE TABLE history_hour (
+            series INTEGER NOT NULL,
+            t INTEGER NOT NULL,
+            power_dw INTEGER,
+            energy_dwh INTEGER,
+            PRIMARY KEY (series, t)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

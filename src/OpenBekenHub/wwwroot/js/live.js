@@ -13,7 +13,11 @@
       const show = (!q || text.includes(q)) && (f === 'all' || row.dataset.availability === f);
       row.hidden = !show;
     }
+    // an empty result says so instead of showing a bare table header
+    const noMatch = document.getElementById('no-match');
+    if (noMatch) noMatch.hidden = table.tBodies[0].rows.length === 0 || [...table.tBodies[0].rows].some((r) => !r.hidden);
   }
+  document.addEventListener('obk:rows', applyFilter);
   search.addEventListener('input', applyFilter);
   filter.addEventListener('change', applyFilter);
 
@@ -67,6 +71,8 @@
 
   // device events carry the same projection as GET /api/devices
   function applyDevice(d) {
+    // rows.js renders the whole row from the projection: a new plug or new channels get their buttons live
+    if (window.obkRows) { window.obkRows.upsert(d); return; }
     const r = row(d.id);
     if (!r) { reloadSoon(); return; }
     setAvailability(d.id, d.availability);
@@ -90,10 +96,11 @@
     if (d.quantity !== 'power') return;
     const r = row(d.device);
     if (r) r.querySelector('.power').textContent = (Math.round(d.value * 10) / 10) + ' W';
+    document.dispatchEvent(new CustomEvent('obk:live', { detail: { kind: 'reading', data: d } })); // sparklines (chart.js)
   });
   es.addEventListener('device-availability', (e) => applyDevice(JSON.parse(e.data)));
   es.addEventListener('device-updated', (e) => applyDevice(JSON.parse(e.data)));
-  es.addEventListener('device-adopted', reloadSoon);
+  es.addEventListener('device-adopted', (e) => applyDevice(JSON.parse(e.data)));
   es.addEventListener('device-forgotten', reloadSoon);
   es.addEventListener('bridge-connection', (e) => {
     const d = JSON.parse(e.data);
