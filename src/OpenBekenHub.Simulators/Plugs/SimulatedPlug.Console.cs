@@ -124,6 +124,9 @@ public sealed partial class SimulatedPlug
                     }
                     break;
                 }
+            case "OTA_HTTP":
+                StartOtaHttp(args);
+                break;
             default:
                 break;
         }
@@ -277,7 +280,7 @@ public sealed partial class SimulatedPlug
 
     private JsonObject StatusFwr() => new()
     {
-        ["Version"] = $"Open{Settings.Chip}_{Settings.Version}",
+        ["Version"] = $"Open{Settings.Chip}_{FirmwareVersion}",
         ["BuildDateTime"] = "Jan 17 2026 12:00:00",
         ["Boot"] = 7,
         ["Core"] = "0.0",
