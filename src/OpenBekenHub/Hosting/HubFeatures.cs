@@ -8,6 +8,7 @@ using OpenBekenHub.Mqtt.Commands;
 using OpenBekenHub.Mqtt.Devices;
 using OpenBekenHub.Mqtt.Hosting;
 using OpenBekenHub.Mqtt.Options;
+using OpenBekenHub.Ota;
 using OpenBekenHub.Store;
 
 namespace OpenBekenHub.Hosting;
@@ -47,6 +48,7 @@ internal static class HubFeatures
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Station.StationOptions>, Station.StationOptionsValidator>();
         services.AddSingleton<Func<System.Device.Gpio.GpioController>>(_ => () => new System.Device.Gpio.GpioController());
         services.AddSingleton<Station.GpioStations>();
+        services.AddOta(); // OTA rollouts (src/OpenBekenHub/Ota)
         return services;
     }
 
@@ -59,6 +61,7 @@ internal static class HubFeatures
         app.MapGet("/backups/download/{file}", (string file, BackupCatalog backups) =>
                 backups.Resolve(file) is { } path ? Results.File(path, "application/octet-stream", Path.GetFileName(path)) : Results.NotFound())
             .WithName("DownloadBackup").WithSummary("Download a full-flash backup").WithTags("Backups");
+        app.MapOta(); // OTA rollouts and the plugs' unauthenticated firmware path (src/OpenBekenHub/Ota)
         return app;
     }
 
