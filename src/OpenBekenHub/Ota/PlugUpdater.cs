@@ -72,7 +72,10 @@ public sealed class PlugUpdater(
             var version = await ConfirmVersionAsync(plug.Id, ct);
             if (version != job.Target.Version)
             {
-                var why = download.Served < job.File.Length ? "the download did not complete" : "the bootloader did not apply it";
+                // "sent" is what the socket accepted: a plug that drops the download late can leave the rest in buffers
+                var why = download.Served < job.File.Length
+                    ? "the download did not complete"
+                    : "it did not install the file although all of it was sent (dropped at the plug's end, or refused by its bootloader)";
                 return Failed(plug, $"rebooted into {version ?? "an unknown version"}, not {job.Target.Version}: {why} ({Served(download)})");
             }
         }
