@@ -15,6 +15,7 @@ namespace OpenBekenHub.Simulators.Plugs;
 internal sealed class PlugHttpServer : IAsyncDisposable
 {
     private const int MaxRequestBytes = 8192;
+    private const int MaxOtaBytes = 2 * 1024 * 1024;
     private readonly SimulatedPlug _plug;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -72,7 +73,13 @@ internal sealed class PlugHttpServer : IAsyncDisposable
             {
                 return;
             }
-            var (code, type, body, extra) = Handle(request.Value);
+            if (_plug.IsBricked || _plug.IsHung)
+            {
+                return; // nothing runs on that plug any more
+            }
+            var ota = Authorized(request.Value) ? HandleOta(request.Value) : null;
+            var (code, type, body, extra) = ota is { } o ? (o.Code, o.Type, "", "") : Handle(request.Value);
+            var binary = ota?.Body;
             var head = new StringBuilder();
             head.Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {code} OK\n");
             head.Append(CultureInfo.InvariantCulture, $"Content-type: {type}\r\n");
@@ -81,7 +88,7 @@ internal sealed class PlugHttpServer : IAsyncDisposable
             head.Append(extra);
             head.Append("Connection: close\r\n\r\n");
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()), timeout.Token).ConfigureAwait(false);
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(body), timeout.Token).ConfigureAwait(false);
+            await stream.WriteAsync(binary ?? Encoding.UTF8.GetBytes(body), timeout.Token).ConfigureAwait(false);
             client.Client.Shutdown(SocketShutdown.Send);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
@@ -90,7 +97,7 @@ internal sealed class PlugHttpServer : IAsyncDisposable
         }
     }
 
-    private readonly record struct Request(string Method, string Path, Dictionary<string, string> Query, Dictionary<string, string> Headers, string Body);
+    private readonly record struct Request(string Method, string Path, Dictionary<string, string> Query, Dictionary<string, string> Headers, string Body, byte[] BodyBytes);
 
     private static async Task<Request?> ReadRequestAsync(NetworkStream stream, CancellationToken ct)
     {
@@ -127,7 +134,10 @@ internal sealed class PlugHttpServer : IAsyncDisposable
             }
         }
         var bodyStart = headerEnd + 4;
-        var contentLength = headers.TryGetValue("Content-Length", out var cl) && int.TryParse(cl, CultureInfo.InvariantCulture, out var n2) ? Math.Min(n2, MaxRequestBytes) : 0;
+        var target = first[1];
+        var limit = target.StartsWith("/api/ota", StringComparison.Ordinal) || target.StartsWith("/api/fsblock", StringComparison.Ordinal) ? MaxOtaBytes : MaxRequestBytes;
+        // without Content-Length only what arrived with the headers is taken (the firmware falls back to bodylen)
+        var contentLength = headers.TryGetValue("Content-Length", out var cl) && int.TryParse(cl, CultureInfo.InvariantCulture, out var n2) ? Math.Min(n2, limit) : length - headerEnd - 4;
         var body = new byte[contentLength];
         var have = Math.Min(contentLength, length - bodyStart);
         Array.Copy(buffer, bodyStart, body, 0, have);
@@ -140,11 +150,10 @@ internal sealed class PlugHttpServer : IAsyncDisposable
             }
             have += n;
         }
-        var target = first[1];
         var q = target.IndexOf('?', StringComparison.Ordinal);
         var path = q < 0 ? target : target[..q];
         var query = ParseQuery(q < 0 ? "" : target[(q + 1)..]);
-        return new Request(first[0].ToUpperInvariant(), path, query, headers, Encoding.UTF8.GetString(body, 0, have));
+        return new Request(first[0].ToUpperInvariant(), path, query, headers, Encoding.UTF8.GetString(body, 0, Math.Min(have, MaxRequestBytes)), body.AsMemory(0, have).ToArray());
     }
 
     private static int IndexOf(ReadOnlySpan<byte> haystack, ReadOnlySpan<byte> needle) => haystack.IndexOf(needle);
@@ -207,6 +216,24 @@ internal sealed class PlugHttpServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// OTA routes (openbeken-ota.md §2): <c>POST /api/ota</c> writes the raw body to the download area and answers
+    /// <c>{"size":N}</c> without rebooting; <c>GET /api/fsblock</c> returns the LittleFS block, <c>POST</c> writes it back.
+    /// </summary>
+    private (int Code, string Type, byte[] Body)? HandleOta(Request request) => (request.Method, request.Path) switch
+    {
+        ("POST", "/api/ota") => (200, "application/json", Encoding.ASCII.GetBytes(_plug.PushOta(request.BodyBytes))),
+        ("GET", "/api/fsblock") => (200, "application/octet-stream", _plug.LittleFsBlock),
+        ("POST", "/api/fsblock") => (200, "application/json", RestoreFs(request.BodyBytes)),
+        _ => null,
+    };
+
+    private byte[] RestoreFs(byte[] block)
+    {
+        _plug.RestoreLittleFs(block);
+        return "{\"success\":true}"u8.ToArray();
+    }
+
     private bool Authorized(Request request)
     {
         var password = _plug.Settings.WebPassword;
@@ -232,7 +259,7 @@ internal sealed class PlugHttpServer : IAsyncDisposable
     private JsonObject Info() => new()
     {
         ["uptime_s"] = (long)_plug.Uptime.TotalSeconds,
-        ["build"] = $"Built on Jan 17 2026 12:00:00 version {_plug.Settings.Version}",
+        ["build"] = $"Built on Jan 17 2026 12:00:00 version {_plug.FirmwareVersion}",
         ["ip"] = _plug.Settings.Ip,
         ["mac"] = _plug.Settings.Mac,
         ["flags"] = (_plug.Flags & 0xFFFFFFFF).ToString(CultureInfo.InvariantCulture),

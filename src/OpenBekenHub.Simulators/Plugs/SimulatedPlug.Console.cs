@@ -128,6 +128,9 @@ public sealed partial class SimulatedPlug
                     }
                     break;
                 }
+            case "OTA_HTTP":
+                StartOtaHttp(args);
+                break;
             default:
                 RunMqttSettingCommand(upper, args);
                 break;
@@ -282,7 +285,7 @@ public sealed partial class SimulatedPlug
 
     private JsonObject StatusFwr() => new()
     {
-        ["Version"] = $"Open{Settings.Chip}_{Settings.Version}",
+        ["Version"] = $"Open{Settings.Chip}_{FirmwareVersion}",
         ["BuildDateTime"] = "Jan 17 2026 12:00:00",
         ["Boot"] = 7,
         ["Core"] = "0.0",

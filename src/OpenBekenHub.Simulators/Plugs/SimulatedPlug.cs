@@ -419,7 +419,7 @@ public sealed partial class SimulatedPlug : IAsyncDisposable
         }
     }
 
-    internal string BuildString => $"Open{Settings.Chip} {Settings.Version} Jan 17 2026 12:00:00";
+    internal string BuildString => $"Open{Settings.Chip} {FirmwareVersion} Jan 17 2026 12:00:00";
 
     /// <summary>Called by the scheduler every tick: paced broadcast and discovery items, meter once a second.</summary>
     internal void Tick(long nowMs)
@@ -516,11 +516,7 @@ public sealed partial class SimulatedPlug : IAsyncDisposable
     }
 
     /// <summary>Simulates a reboot: the connection drops (LWT), uptime restarts, and the plug connects again.</summary>
-    public async Task RestartAsync()
-    {
-        await PowerOffAsync().ConfigureAwait(false);
-        await StartAsync().ConfigureAwait(false);
-    }
+    public Task RestartAsync() => RebootFromDownloadAreaAsync(); // the bootloader installs a waiting OTA package (SimulatedPlug.Ota.cs)
 
     private void ScheduleRestart()
     {

@@ -6,6 +6,7 @@ using OpenBekenHub.Mqtt.Commands;
 using OpenBekenHub.Mqtt.Devices;
 using OpenBekenHub.Mqtt.Hosting;
 using OpenBekenHub.Mqtt.Options;
+using OpenBekenHub.Ota;
 using OpenBekenHub.Store;
 
 namespace OpenBekenHub.Hosting;
@@ -39,6 +40,7 @@ internal static class HubFeatures
         services.AddSingleton<Station.GpioStations>();
         History.HistoryServices.AddHistory(services);
         Devices.DeviceServices.AddDeviceServices(services);
+        services.AddOta(); // OTA rollouts (src/OpenBekenHub/Ota)
         return services;
     }
 
@@ -56,6 +58,7 @@ internal static class HubFeatures
                 backups.Resolve(file) is { } path ? Results.File(path, "application/octet-stream", Path.GetFileName(path)) : Results.NotFound())
             .WithName("DownloadBackup").WithSummary("Download a full-flash backup").WithTags("Backups")
             .RequireAuthorization(Auth.HubPolicies.Admin); // a backup holds the plug's Wi-Fi/MQTT secrets
+        app.MapOta(); // OTA rollouts and the plugs' unauthenticated firmware path (src/OpenBekenHub/Ota)
         return app;
     }
 

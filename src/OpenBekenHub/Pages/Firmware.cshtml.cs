@@ -16,13 +16,17 @@ public sealed class FirmwareModel(FirmwareLibrary library) : PageModel
     [TempData]
     public string? ErrorMessage { get; set; }
 
+    /// <summary>The entry an upload duplicated (same SHA-256), linked from the error.</summary>
+    [TempData]
+    public string? DuplicateId { get; set; }
+
     public async Task OnGetAsync(CancellationToken ct) => Entries = await library.ListAsync(ct);
 
     public async Task<IActionResult> OnPostUploadAsync(IFormFile? file, CancellationToken ct)
     {
         if (file is null || file.Length == 0)
         {
-            ErrorMessage = "Choose a firmware file (.bin) first. An empty file is not a firmware.";
+            ErrorMessage = "Choose a firmware file (.bin or .rbl) first. An empty file is not a firmware.";
             return RedirectToPage();
         }
         if (file.Length > FirmwareLibrary.MaxUploadBytes)
@@ -36,10 +40,12 @@ public sealed class FirmwareModel(FirmwareLibrary library) : PageModel
         if (result.Entry is null)
         {
             ErrorMessage = result.Error;
+            DuplicateId = result.ExistingId;
         }
         else
         {
-            Message = $"'{result.Entry.FileName}' added: {result.Entry.Kind}, fits {string.Join(" and ", result.Entry.Fits.Where(f => f.Fits).Select(f => f.Chip))}.";
+            var what = result.Entry.IsOta ? $"OTA package OpenBeken {result.Entry.Version}" : result.Entry.Kind;
+            Message = $"'{result.Entry.FileName}' added: {what}, for {string.Join(" and ", result.Entry.Fits.Where(f => f.Fits).Select(f => f.Chip))}.";
         }
         return RedirectToPage();
     }

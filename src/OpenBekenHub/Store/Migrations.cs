@@ -139,6 +139,36 @@ internal static class Migrations
             PRIMARY KEY (series, t)
         ) WITHOUT ROWID;
         """,
+        // 8: OTA: firmware version/variant from the .rbl build literal; staged rollouts and their per-plug results
+        // (the LittleFS backup is kept until the plug is done, so a hub restart can still restore it)
+        """
+        ALTER TABLE firmware ADD COLUMN version TEXT;
+        ALTER TABLE firmware ADD COLUMN variant TEXT;
+        CREATE INDEX ix_firmware_sha256 ON firmware(sha256);
+        CREATE TABLE rollouts (
+            id TEXT PRIMARY KEY,
+            firmware_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            settings_json TEXT NOT NULL,
+            note TEXT,
+            created_utc TEXT NOT NULL,
+            updated_utc TEXT NOT NULL
+        );
+        CREATE TABLE rollout_devices (
+            rollout_id TEXT NOT NULL REFERENCES rollouts(id) ON DELETE CASCADE,
+            device_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            wave INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            result TEXT NOT NULL,
+            reason TEXT,
+            from_version TEXT,
+            to_version TEXT,
+            lfs_backup BLOB,
+            updated_utc TEXT NOT NULL,
+            PRIMARY KEY (rollout_id, device_id)
+        );
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;
