@@ -172,6 +172,7 @@ internal sealed class PlugHttpServer : IAsyncDisposable
         {
             return (401, "text/plain", "Unauthorized", "WWW-Authenticate: Basic realm=\"OpenBeken HTTP Server\"\r\n");
         }
+        if (PlugConfigRoutes.TryHandle(_plug, request.Method, request.Path, request.Body) is { } config) return config;
         switch (request.Path)
         {
             case "/":
@@ -237,7 +238,7 @@ internal sealed class PlugHttpServer : IAsyncDisposable
         ["chipset"] = _plug.Settings.Chip,
         ["webapp"] = "https://openbekeniot.github.io/webapp/",
         ["shortName"] = _plug.ShortName,
-        ["startcmd"] = _plug.Settings.StartupCommand,
+        ["startcmd"] = _plug.StartupCommand,
         ["supportsSSDP"] = 0,
         ["supportsClientDeviceDB"] = true,
     };

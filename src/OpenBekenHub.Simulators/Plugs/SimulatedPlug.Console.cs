@@ -125,6 +125,7 @@ public sealed partial class SimulatedPlug
                     break;
                 }
             default:
+                RunConfigCommand(upper, args);
                 break;
         }
     }
