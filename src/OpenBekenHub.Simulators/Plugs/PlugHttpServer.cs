@@ -181,6 +181,7 @@ internal sealed class PlugHttpServer : IAsyncDisposable
         {
             return (401, "text/plain", "Unauthorized", "WWW-Authenticate: Basic realm=\"OpenBeken HTTP Server\"\r\n");
         }
+        if (PlugConfigRoutes.TryHandle(_plug, request.Method, request.Path, request.Body) is { } config) return config;
         switch (request.Path)
         {
             case "/":
@@ -202,8 +203,6 @@ internal sealed class PlugHttpServer : IAsyncDisposable
                 }
             case "/api/info":
                 return (200, "application/json", Info().ToJsonString(), "");
-            case "/api/pins":
-                return (200, "application/json", _plug.ApiPins().ToJsonString(), "");
             case "/lograw":
                 return (200, "text/html", _plug.ReadLogForHttp(), "");
             case "/api/reboot":
@@ -268,7 +267,7 @@ internal sealed class PlugHttpServer : IAsyncDisposable
         ["chipset"] = _plug.Settings.Chip,
         ["webapp"] = "https://openbekeniot.github.io/webapp/",
         ["shortName"] = _plug.ShortName,
-        ["startcmd"] = _plug.Settings.StartupCommand,
+        ["startcmd"] = _plug.StartupCommand,
         ["supportsSSDP"] = 0,
         ["supportsClientDeviceDB"] = true,
     };

@@ -46,10 +46,7 @@ public sealed partial class SimulatedPlug
             RunPower(upper[5..], args);
             return;
         }
-        if (RunPinCommand(upper, args))
-        {
-            return;
-        }
+        LogCommand(upper, args);
         switch (upper)
         {
             case "BACKLOG":
@@ -132,7 +129,10 @@ public sealed partial class SimulatedPlug
                 StartOtaHttp(args);
                 break;
             default:
-                RunMqttSettingCommand(upper, args);
+                if (!RunMqttSettingCommand(upper, args))
+                {
+                    RunConfigCommand(upper, args);
+                }
                 break;
         }
     }

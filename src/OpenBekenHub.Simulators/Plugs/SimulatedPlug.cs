@@ -110,7 +110,6 @@ public sealed partial class SimulatedPlug : IAsyncDisposable
         _poweredOn = true;
         _bootMs = PlugScheduler.NowMs;
         ApplyStoredCredentials();
-        ApplyPinsAtBoot();
         if (Settings.HttpPort > 0 && _http is null)
         {
             _http = new PlugHttpServer(this, _logger);

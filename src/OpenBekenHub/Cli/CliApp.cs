@@ -39,6 +39,8 @@ public static class CliApp
         yield return FlashCommand.Create();
         yield return AdminCommand.Create();
         yield return BrokerCommand.Create();
+        yield return ConfigCommand.Create();
+        yield return RestoreStockCommand.Create();
         var simulate = new Command("simulate", "Simulators for demos and tests: a BK bootloader on a pty, OpenBeken plugs on a broker");
         simulate.Subcommands.Add(SimulateBootloaderCommand.Create());
         simulate.Subcommands.Add(SimulatePlugsCommand.Create());

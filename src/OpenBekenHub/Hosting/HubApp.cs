@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using OpenBekenHub.Auth;
+using OpenBekenHub.Configs;
 using OpenBekenHub.Health;
 using OpenBekenHub.Mqtt.Options;
 using OpenBekenHub.Store;
@@ -57,6 +58,7 @@ public static class HubApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBrokerService>());
         builder.Services.AddBrokerSecurity(hubOptions, builder.Configuration);
         builder.Services.AddHubFeatures(hubOptions.Demo);
+        builder.Services.AddConfigBackups();
 
         builder.Services.AddHubAuth();
         builder.Services.AddRazorPages(o => o.Conventions.AllowAnonymousToPage("/Login"));
@@ -86,6 +88,7 @@ public static class HubApp
         app.MapOpenApi();
         app.MapRazorPages();
         app.MapHubFeatures();
+        app.MapConfigBackups();
         return app;
     }
 

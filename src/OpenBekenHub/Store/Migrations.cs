@@ -167,6 +167,39 @@ internal static class Migrations
             lfs_backup BLOB,
             updated_utc TEXT NOT NULL,
             PRIMARY KEY (rollout_id, device_id)
+        """,
+        // 9: plug configuration backups (versions only when the content changed), backup runs, and replacement plugs'
+        // Home Assistant unique-id aliases
+        """
+        CREATE TABLE config_versions (
+            device_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            content_sha256 TEXT NOT NULL,
+            json TEXT NOT NULL,
+            source TEXT NOT NULL,
+            created_utc TEXT NOT NULL,
+            PRIMARY KEY (device_id, version)
+        );
+        CREATE TABLE config_checks (
+            device_id TEXT PRIMARY KEY,
+            checked_utc TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            detail TEXT
+        );
+        CREATE TABLE config_runs (
+            id INTEGER PRIMARY KEY,
+            trigger TEXT NOT NULL,
+            started_utc TEXT NOT NULL,
+            finished_utc TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            unchanged INTEGER NOT NULL,
+            failed INTEGER NOT NULL
+        );
+        CREATE TABLE unique_id_aliases (
+            device_id TEXT PRIMARY KEY,
+            unique_id_base TEXT NOT NULL,
+            replaced_device_id TEXT NOT NULL,
+            created_utc TEXT NOT NULL
         );
         """,
     ];
