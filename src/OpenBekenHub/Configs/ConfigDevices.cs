@@ -1,3 +1,5 @@
+using OpenBekenHub.Mqtt.Options;
+using OpenBekenHub.Mqtt.State;
 using Microsoft.Extensions.Options;
 using OpenBekenHub.Mqtt.Commands;
 using OpenBekenHub.Mqtt.Devices;
@@ -26,8 +28,8 @@ public interface IConfigDevices
     Task CopyLabelAsync(string fromId, string toId, CancellationToken ct);
 }
 
-/// <summary><see cref="IConfigDevices"/> over today's <see cref="DeviceRegistry"/> and the bridge's HTTP settings.</summary>
-internal sealed class RegistryConfigDevices(DeviceRegistry registry, IOptions<BridgeOptions> bridge) : IConfigDevices
+/// <summary><see cref="IConfigDevices"/> over today's <see cref="DeviceStateStore"/> and the bridge's HTTP settings.</summary>
+internal sealed class RegistryConfigDevices(DeviceStateStore registry, IOptions<BridgeOptions> bridge) : IConfigDevices
 {
     public IReadOnlyList<ConfigDevice> List() => [.. registry.List().Select(ToDevice).OrderBy(d => d.Name, StringComparer.OrdinalIgnoreCase)];
 

@@ -22,7 +22,7 @@ internal sealed class DemoMode(
     FirmwareLibrary firmware,
     ProfileStore profiles,
     Mqtt.Security.BrokerAccounts accounts,
-    IOptions<Mqtt.Commands.BridgeOptions> bridgeOptions,
+    IOptions<Mqtt.Options.BridgeOptions> bridgeOptions,
     ILoggerFactory loggers) : BackgroundService
 {
     public const int PlugCount = 6;
@@ -65,7 +65,7 @@ internal sealed class DemoMode(
         probe.Start();
         // the demo plugs' web servers: a free port instead of the firmware's 80, which needs root
         var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        services.PostConfigure<Mqtt.Commands.BridgeOptions>(o => o.DeviceHttpPort = port);
+        services.PostConfigure<Mqtt.Options.BridgeOptions>(o => o.DeviceHttpPort = port);
         services.AddHostedService<DemoMode>();
     }
 

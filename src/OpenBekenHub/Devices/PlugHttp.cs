@@ -1,3 +1,4 @@
+using OpenBekenHub.Mqtt.Options;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using OpenBekenHub.Mqtt.Commands;

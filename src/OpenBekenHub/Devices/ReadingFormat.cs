@@ -20,10 +20,10 @@ public sealed record ReadingFormat(string Quantity, string Label, string Unit, d
     ];
 
     /// <summary>The readings to show for <paramref name="device"/>: meter ones when it meters, then uptime (RSSI is a fact shown once).</summary>
-    public static IEnumerable<ReadingFormat> For(DeviceSnapshot device)
+    public static IEnumerable<ReadingFormat> For(Api.DeviceDto device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        return device.Record.HasPowerMeter ? Meter : Meter.Where(m => device.Readings.ContainsKey(m.Quantity));
+        return device.HasPowerMeter ? Meter : Meter.Where(m => device.Readings.ContainsKey(m.Quantity));
     }
 
     public string Format(IReadOnlyDictionary<string, double> readings) =>

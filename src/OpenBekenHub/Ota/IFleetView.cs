@@ -1,3 +1,4 @@
+using OpenBekenHub.Mqtt.State;
 using OpenBekenHub.Mqtt.Devices;
 using OpenBekenHub.Mqtt.Events;
 
@@ -25,10 +26,10 @@ public interface IFleetView
     Task<bool> WaitUntilAsync(string id, Func<FleetDevice, AvailabilityMarks, bool> condition, TimeSpan timeout, CancellationToken ct);
 }
 
-/// <summary><see cref="IFleetView"/> over today's <see cref="DeviceRegistry"/> and its events.</summary>
+/// <summary><see cref="IFleetView"/> over today's <see cref="DeviceStateStore"/> and its events.</summary>
 internal sealed class RegistryFleetView : IFleetView, IDisposable
 {
-    private readonly DeviceRegistry _registry;
+    private readonly DeviceStateStore _registry;
     private readonly HubEventBus.Subscription _events;
     private readonly Dictionary<string, (long Offline, long Online)> _marks = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -36,7 +37,7 @@ internal sealed class RegistryFleetView : IFleetView, IDisposable
     private readonly Task _pump;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public RegistryFleetView(DeviceRegistry registry, HubEventBus bus)
+    public RegistryFleetView(DeviceStateStore registry, HubEventBus bus)
     {
         _registry = registry;
         _events = bus.Subscribe();

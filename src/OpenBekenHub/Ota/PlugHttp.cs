@@ -1,3 +1,4 @@
+using OpenBekenHub.Mqtt.Options;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;

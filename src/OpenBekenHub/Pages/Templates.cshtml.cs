@@ -1,3 +1,4 @@
+using OpenBekenHub.Mqtt.State;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using OpenBekenHub.Devices;
@@ -9,7 +10,7 @@ namespace OpenBekenHub.Pages;
 
 [RequestSizeLimit(16 * 1024 * 1024)]
 [RequestFormLimits(MultipartBodyLengthLimit = 16 * 1024 * 1024)]
-public sealed class TemplatesModel(TemplateCatalog catalog, DeviceRegistry registry, DevicePinService pins, IHttpClientFactory httpFactory) : PageModel
+public sealed class TemplatesModel(TemplateCatalog catalog, DeviceStateStore registry, DevicePinService pins, IHttpClientFactory httpFactory) : PageModel
 {
     public int Count { get; private set; }
 

@@ -24,10 +24,12 @@
   function setRelay(channel, value) {
     const b = controls.querySelector('button.relay-big[data-channel="' + channel + '"]');
     if (!b) return;
-    const on = value !== 0;
-    b.setAttribute('aria-pressed', on ? 'true' : 'false');
-    b.classList.toggle('secondary', !on);
-    b.querySelector('.state').textContent = on ? 'ON' : 'OFF';
+    // null = the plug has not reported this channel: unknown, never a made-up OFF
+    const state = value == null ? 'unknown' : value !== 0 ? 'ON' : 'OFF';
+    b.dataset.state = state;
+    b.setAttribute('aria-pressed', state === 'ON' ? 'true' : state === 'OFF' ? 'false' : 'mixed');
+    b.classList.toggle('secondary', state !== 'ON');
+    b.querySelector('.state').textContent = state;
   }
 
   controls.addEventListener('click', async (ev) => {
@@ -63,25 +65,31 @@
   function on(kind, handler) {
     es.addEventListener(kind, (e) => {
       const d = JSON.parse(e.data);
-      if (d.device !== undefined && d.device !== id) return;
+      // deltas name their device in 'device'; device events carry the whole projection (its 'id')
+      const about = d.device !== undefined ? d.device : d.id;
+      if (about !== undefined && about !== id) return;
       handler(d);
       document.dispatchEvent(new CustomEvent('obk:live', { detail: { kind, data: d } }));
     });
   }
   on('channel', (d) => setRelay(d.channel, d.value));
   on('reading', (d) => setReading(d.quantity, d.value));
-  on('device-availability', (d) => {
-    const badge = document.querySelector('h1 .badge');
-    if (badge) { badge.textContent = d.online ? 'online' : 'offline'; badge.classList.toggle('on', d.online); badge.classList.toggle('off', !d.online); }
-  });
-  on('device-updated', () => refreshRelays());
+  function setAvailability(a) {
+    const badge = document.getElementById('availability');
+    if (badge) { badge.textContent = a; badge.classList.toggle('on', a === 'online'); badge.classList.toggle('off', a === 'offline'); }
+  }
+  on('device-availability', (d) => setAvailability(d.availability));
+  on('device-updated', (d) => { setAvailability(d.availability); drawRelays(d.channels); });
   es.addEventListener('open', () => { controls.dataset.live = 'open'; });
 
-  // channels can appear or go (new pins): redraw the buttons from the API
   async function refreshRelays() {
     const r = await call('GET', api);
-    if (!r.ok) return;
-    const relays = r.data.channels.filter((c) => c.role === 'relay');
+    if (r.ok) drawRelays(r.data.channels);
+  }
+
+  // channels can appear or go (new pins): redraw the buttons from the device projection
+  function drawRelays(channels) {
+    const relays = channels.filter((c) => c.role === 'relay');
     const box = document.getElementById('relays');
     box.querySelectorAll('button.relay-big').forEach((b) => b.remove());
     const hint = document.getElementById('no-relay');
@@ -93,7 +101,7 @@
       b.innerHTML = '<span class="label"></span> <span class="state"></span>';
       b.querySelector('.label').textContent = relays.length > 1 ? 'Relay ' + c.channel : 'Power';
       box.insertBefore(b, hint);
-      setRelay(c.channel, c.value || 0);
+      setRelay(c.channel, c.value);
     }
     hint.hidden = relays.length > 0;
   }
