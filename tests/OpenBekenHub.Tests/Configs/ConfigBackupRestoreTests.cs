@@ -1,3 +1,4 @@
+using OpenBekenHub.Mqtt.State;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -73,7 +74,7 @@ public sealed class ConfigBackupRestoreTests
         Assert.Equal([1], plug.RelayChannels);
 
         // the plug restarted and came back; reading it again gives version 1's content
-        var registry = h.Hub.Service<DeviceRegistry>();
+        var registry = h.Hub.Service<DeviceStateStore>();
         await Eventually.TrueAsync(() => plug.ConnectionCount >= 2 && registry.Find(id)?.Online == true, TimeSpan.FromSeconds(20), "the plug restarted after the restore");
         var again = await h.BackupAsync(id);
         var versions = JsonNode.Parse(await h.Api.GetStringAsync($"/api/configs/{id}/versions"))!.AsArray();
@@ -92,7 +93,7 @@ public sealed class ConfigBackupRestoreTests
             idA = aId;
             a.WriteLfsFile("autoexec.bat", Encoding.UTF8.GetBytes("startDriver NTP\n"));
             a.Execute("ShortName Kitchen_Kettle");
-            var registry = h.Hub.Service<DeviceRegistry>();
+            var registry = h.Hub.Service<DeviceStateStore>();
             await registry.UpdateAsync(idA, "Kettle", "Kitchen", CancellationToken.None);
             Assert.Equal("created", (await h.BackupAsync(idA))[0]!["outcome"]!.GetValue<string>());
 

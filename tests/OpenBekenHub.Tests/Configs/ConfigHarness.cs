@@ -1,3 +1,5 @@
+using OpenBekenHub.Auth;
+using OpenBekenHub.Mqtt.State;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -41,7 +43,7 @@ internal sealed class ConfigHarness : IAsyncDisposable
             args.Add($"--Bridge:DeviceWebPassword={plugWebPassword}");
         }
         var hub = await HubHost.StartAsync(data, [.. args]);
-        var (_, secret) = await hub.Service<ApiTokenStore>().CreateAsync("config tests");
+        var (_, secret) = await hub.Service<ApiTokenStore>().CreateAsync("config tests", HubScope.Admin);
         var api = new HttpClient { BaseAddress = new Uri(hub.BaseUrl) };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
         return new ConfigHarness(hub, plugPort, api);
@@ -62,7 +64,7 @@ internal sealed class ConfigHarness : IAsyncDisposable
         _plugs.Add(plug);
         await plug.StartAsync();
         var id = DeviceRecord.IdFromMac(mac);
-        var registry = Hub.Service<DeviceRegistry>();
+        var registry = Hub.Service<DeviceStateStore>();
         await Eventually.TrueAsync(() => registry.Find(id) is { Online: true } d && d.Record.Ip == ip, TimeSpan.FromSeconds(20), $"{id} adopted online at {ip}");
         return (plug, id);
     }

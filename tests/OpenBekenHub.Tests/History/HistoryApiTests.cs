@@ -1,3 +1,4 @@
+using OpenBekenHub.Mqtt.State;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +27,7 @@ public sealed class HistoryApiTests : IAsyncLifetime
         plug.Meter!.Load = new MeterLoad(250, Swing: 0);
         plug.Meter.RelayClosed = () => plug.IsRelayOn();
         plug.Execute("POWER ON");
-        var registry = _hub.Service<DeviceRegistry>();
+        var registry = _hub.Service<DeviceStateStore>();
         await Eventually.TrueAsync(() => registry.FindByTopic(plug.ClientTopic) is { } d && d.Readings.GetValueOrDefault("power") > 200,
             TimeSpan.FromSeconds(30), "the plug's 250 W load reported");
         _id = registry.FindByTopic(plug.ClientTopic)!.Id;

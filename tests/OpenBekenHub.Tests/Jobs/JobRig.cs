@@ -1,3 +1,4 @@
+using OpenBekenHub.Auth;
 using System.Net.Http.Headers;
 using OpenBekenHub.Hosting;
 using OpenBekenHub.Jobs;
@@ -47,7 +48,7 @@ internal sealed class JobRig : IAsyncDisposable
     /// <summary>A script's client: an API token, so no antiforgery token is involved.</summary>
     public async Task<HttpClient> ApiClientAsync()
     {
-        var (_, secret) = await Hub.Service<ApiTokenStore>().CreateAsync("test script");
+        var (_, secret) = await Hub.Service<ApiTokenStore>().CreateAsync("test script", HubScope.Admin);
         var client = Hub.Client();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
         return client;

@@ -1,3 +1,4 @@
+using OpenBekenHub.Auth;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -19,7 +20,7 @@ public sealed class FirmwareServingTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _hub = await HubHost.StartAsync();
-        var (_, secret) = await _hub.Service<ApiTokenStore>().CreateAsync("t");
+        var (_, secret) = await _hub.Service<ApiTokenStore>().CreateAsync("t", HubScope.Admin);
         _api = new HttpClient { BaseAddress = new Uri(_hub.BaseUrl) };
         _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
     }

@@ -1,3 +1,5 @@
+using OpenBekenHub.Auth;
+using OpenBekenHub.Mqtt.State;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -77,7 +79,7 @@ internal sealed class OtaBench : IAsyncDisposable
     public async Task StartHubAsync()
     {
         Hub = await HubHost.StartAsync(Data, _hubArgs);
-        var (_, secret) = await Hub.Service<ApiTokenStore>().CreateAsync("ota-tests");
+        var (_, secret) = await Hub.Service<ApiTokenStore>().CreateAsync("ota-tests", HubScope.Admin);
         Api = new HttpClient { BaseAddress = new Uri(Hub.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
         Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
     }
@@ -91,12 +93,12 @@ internal sealed class OtaBench : IAsyncDisposable
     /// <summary>Every plug is in the hub's registry, online, with its chip and version from its build.</summary>
     public async Task WaitAdoptedAsync()
     {
-        var registry = Hub.Service<DeviceRegistry>();
+        var registry = Hub.Service<DeviceStateStore>();
         await Eventually.TrueAsync(() => Fleet.Plugs.All(p => registry.FindByTopic(p.ClientTopic) is { Online: true, Record.Chip: not null, Record.Build: not null }),
             TimeSpan.FromSeconds(60), "all plugs adopted with chip and build");
     }
 
-    public string IdOf(SimulatedPlug plug) => Hub.Service<DeviceRegistry>().FindByTopic(plug.ClientTopic)!.Id;
+    public string IdOf(SimulatedPlug plug) => Hub.Service<DeviceStateStore>().FindByTopic(plug.ClientTopic)!.Id;
 
     public SimulatedPlug PlugOf(string deviceId) => Fleet.Plugs.Single(p => IdOf(p) == deviceId);
 

@@ -1,3 +1,4 @@
+using OpenBekenHub.Mqtt.State;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using OpenBekenHub.Hosting;
@@ -44,7 +45,7 @@ public sealed class DevicePageTests : IClassFixture<Browser>, IAsyncLifetime
         Meter.Meter.RelayClosed = () => Meter.IsRelayOn();
         Meter.Execute("POWER ON");
         await _fleet.WaitAllConnectedAsync(TimeSpan.FromSeconds(20));
-        var registry = _hub.Service<DeviceRegistry>();
+        var registry = _hub.Service<DeviceStateStore>();
         await Eventually.TrueAsync(() => registry.List().Count(d => d.Online && d.Record.Channels.Count > 0 && d.Record.Ip is not null) == 2,
             TimeSpan.FromSeconds(20), "both plugs adopted with their relay and IP");
     }
@@ -55,7 +56,7 @@ public sealed class DevicePageTests : IClassFixture<Browser>, IAsyncLifetime
         await _hub.DisposeAsync();
     }
 
-    private string IdOf(SimulatedPlug plug) => _hub.Service<DeviceRegistry>().FindByTopic(plug.ClientTopic)!.Id;
+    private string IdOf(SimulatedPlug plug) => _hub.Service<DeviceStateStore>().FindByTopic(plug.ClientTopic)!.Id;
 
     private async Task<IPage> OpenAsync(SimulatedPlug plug, bool phone)
     {
@@ -108,7 +109,7 @@ public sealed class DevicePageTests : IClassFixture<Browser>, IAsyncLifetime
         await Assertions.Expect(page.Locator("#pin-result")).ToContainTextAsync("The plug reports the new pins");
         Assert.Contains(new PinAssignment(7, "Rel", 2), Plain.Pins);
         await Eventually.TrueAsync(() => Plain.RelayChannels.Contains(2) && Plain.IsConnected, TimeSpan.FromSeconds(15), "the plug restarted with a relay on channel 2");
-        var record = _hub.Service<DeviceRegistry>().Find(IdOf(Plain))!.Record;
+        var record = _hub.Service<DeviceStateStore>().Find(IdOf(Plain))!.Record;
         Assert.Contains(new ChannelInfo(2, ChannelRole.Relay), record.Channels);
 
         var second = page.Locator("#controls button.relay-big[data-channel='2']");
@@ -126,7 +127,7 @@ public sealed class DevicePageTests : IClassFixture<Browser>, IAsyncLifetime
     [Fact]
     public async Task The_history_chart_shows_stored_minutes_and_grows_live()
     {
-        var registry = _hub.Service<DeviceRegistry>();
+        var registry = _hub.Service<DeviceStateStore>();
         var id = IdOf(Meter);
         await Eventually.TrueAsync(() => registry.Find(id)!.Readings.GetValueOrDefault("power") > 50, TimeSpan.FromSeconds(20), "the meter reports the lamp");
         var page = await OpenAsync(Meter, phone: false);

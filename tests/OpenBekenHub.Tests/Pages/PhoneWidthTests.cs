@@ -1,3 +1,4 @@
+using OpenBekenHub.Mqtt.State;
 using Microsoft.Playwright;
 using OpenBekenHub.Jobs;
 using OpenBekenHub.Library;
@@ -21,7 +22,7 @@ public sealed class PhoneWidthTests : IClassFixture<Browser>
     public async Task No_page_is_wider_than_the_viewport(int width, int height)
     {
         await using var hub = await HubHost.StartAsync("--Hub:Demo=true");
-        var registry = hub.Service<DeviceRegistry>();
+        var registry = hub.Service<DeviceStateStore>();
         await Eventually.TrueAsync(() => registry.List().Count(d => d.Online && d.Record.HasPowerMeter && d.Record.Ip is not null) >= 2,
             TimeSpan.FromSeconds(30), "demo plugs adopted");
         await Eventually.TrueAsync(() => hub.Service<FlashStations>().List().Any(p => p.Simulated), TimeSpan.FromSeconds(15), "demo station ready");
