@@ -23,6 +23,11 @@ public sealed class PlugHttp(IOptions<BridgeOptions> options) : IDisposable
         {
             return (null, "the plug has not reported its IP address yet");
         }
+        // the web password goes only to a LAN address (the bridge records no other, this is the second check)
+        if (!Mqtt.Parsing.DeviceAddress.IsAllowed(ip))
+        {
+            return (null, $"{ip} is not a private IPv4 or loopback address");
+        }
         var o = options.Value;
         var uri = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{ip}:{o.DeviceHttpPort}{path}"));
         try

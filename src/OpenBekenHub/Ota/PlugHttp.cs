@@ -76,6 +76,11 @@ public sealed class PlugHttp(IOptions<BridgeOptions> bridge) : IDisposable
 
     private HttpRequestMessage Request(HttpMethod method, string ip, string path)
     {
+        // the web password goes only to a LAN address (the bridge records no other, this is the second check)
+        if (!Mqtt.Parsing.DeviceAddress.IsAllowed(ip))
+        {
+            throw new InvalidOperationException($"{ip} is not a private IPv4 or loopback address");
+        }
         var request = new HttpRequestMessage(method, new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{ip}:{bridge.Value.DeviceHttpPort}{path}")));
         if (!string.IsNullOrEmpty(bridge.Value.DeviceWebPassword))
         {
