@@ -9,7 +9,8 @@ namespace OpenBekenHub.Tests.Foundation;
 /// </summary>
 public sealed class RepositoryScriptsTests
 {
-    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
+    // an incremental Release build on the shared 2-core machine has taken 3 minutes under load
+    private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(10);
 
     private static string RepositoryRoot =>
         Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", ".."));
@@ -20,14 +21,14 @@ public sealed class RepositoryScriptsTests
         using var root = CopyOfRoot();
         var debugOutput = Path.Combine(RepositoryRoot, "artifacts", "bin", "OpenBekenHub", "debug");
         var debugExisted = Directory.Exists(debugOutput);
-        File.Delete(Path.Combine(RepositoryRoot, "artifacts", "bin", "OpenBekenHub", "release", ".obkhub-build-stamp"));
 
+        // the first run builds when the checkout changed since the last build (a fresh clone always)
         await using (var first = ObkhubProcess.StartProgram(Path.Combine(root.Path, "obkhub"), ["--help"], workingDirectory: root.Path))
         {
             Assert.True(await first.WaitForExitAsync(BuildTimeout) == 0, first.Stderr);
-            Assert.Contains("building (Release)", first.Stderr, StringComparison.Ordinal);
             Assert.Contains("admin", first.Stdout, StringComparison.Ordinal);
         }
+        Assert.True(File.Exists(Path.Combine(RepositoryRoot, "artifacts", "bin", "OpenBekenHub", "release", ".obkhub-build-stamp")));
         await using var second = ObkhubProcess.StartProgram(Path.Combine(root.Path, "obkhub"), ["admin", "--help"], workingDirectory: root.Path);
         Assert.True(await second.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, second.Stderr);
 
