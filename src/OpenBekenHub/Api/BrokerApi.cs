@@ -13,7 +13,8 @@ internal static class BrokerApi
 {
     public static void Map(RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/broker").WithTags("Broker");
+        // admin scope for all of it: the Home Assistant account carries a password, the rest is the broker's trust
+        var group = api.MapGroup("/broker").WithTags("Broker").RequireAuthorization(Auth.HubPolicies.Admin);
         group.MapGet("/", (BrokerAdmin admin) => TypedResults.Ok(admin.State()))
             .WithName("GetBroker").WithSummary("Broker mode, whether anonymous clients are accepted, end of the permit-join window");
         group.MapPost("/permit-join", PermitJoin)
