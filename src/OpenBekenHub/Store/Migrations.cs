@@ -167,6 +167,7 @@ internal static class Migrations
             lfs_backup BLOB,
             updated_utc TEXT NOT NULL,
             PRIMARY KEY (rollout_id, device_id)
+        );
         """,
         // 9: plug configuration backups (versions only when the content changed), backup runs, and replacement plugs'
         // Home Assistant unique-id aliases
