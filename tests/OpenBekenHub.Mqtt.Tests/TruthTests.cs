@@ -208,4 +208,28 @@ public sealed class TruthTests
         Assert.Contains("401", result.Error, StringComparison.Ordinal);
         Assert.False(result.Succeeded);
     }
+
+    [Fact]
+    public async Task A_forged_legacy_discovery_config_cannot_lend_one_plugs_unique_id_to_another()
+    {
+        var fleet = BridgeHarness.FastPlugs(s => s with { Flags = s.Flags | (1UL << 27) });
+        await using var h = await StartAsync(plugs: 2, fleet);
+        var victim = h.Fleet[0];
+        var relay = victim.OwnDiscoveryMessages().Single(m => m.Topic.Contains("/switch/", StringComparison.Ordinal));
+        var stolenId = relay.Topic.Split('/')[2];
+        // the same unique id, claimed for the other plug's topic
+        var forged = relay.Payload.Replace($"\"~\":\"{victim.ClientTopic}\"", $"\"~\":\"{h.Fleet[1].ClientTopic}\"", StringComparison.Ordinal);
+        Assert.NotEqual(relay.Payload, forged);
+        await using var attacker = await MqttProbe.ConnectAsync(h.Broker.Host, h.Broker.Port);
+        await attacker.PublishAsync(relay.Topic, forged, retain: true);
+
+        await h.AllAdoptedAsync(2);
+        await Eventually.TrueAsync(() => h.Fleet.Plugs.All(p => (p.Flags & (1UL << 27)) == 0), TimeSpan.FromSeconds(15), "both migrated");
+
+        var other = h.DeviceOf(h.Fleet[1]);
+        Assert.DoesNotContain(stolenId, other.Record.LegacyUniqueIds.Values);
+        await Eventually.TrueAsync(() => h.HomeAssistant.On($"homeassistant/device/{other.Id}/config").Any(m => m.Payload.Length > 0), because: "announced");
+        Assert.DoesNotContain(h.HomeAssistant.On($"homeassistant/device/{other.Id}/config"), m => m.Payload.Contains(stolenId, StringComparison.Ordinal));
+        h.AssertNoHubPublishOnPlugTopics();
+    }
 }
