@@ -62,13 +62,15 @@ public sealed class TruthTests
         await Eventually.TrueAsync(() => dead.All(p => h.DeviceOf(p).Availability == Availability.Offline), because: "their LWTs arrived");
         var before = DateTimeOffset.UtcNow;
         var done = h.Bridge.HomeAssistant.AnnouncementsCompleted;
+        int LiveStates() => h.Broker.Publishes().Count(p => p.ClientId == live.ClientTopic && p.Topic == $"{live.ClientTopic}/1/get");
+        var statesBefore = LiveStates();
 
         await h.HomeAssistant.PublishAsync("homeassistant/status", "online");
 
-        await Eventually.TrueAsync(() => h.Bridge.HomeAssistant.AnnouncementsCompleted > done, because: "re-announced after the birth");
-        // the live plug answered its own broadcast and the hub's publishChannels: everything the birth causes has happened
-        await Eventually.TrueAsync(() => h.Broker.Publishes().Count(p => p.ClientId == live.ClientTopic && p.Topic == $"{live.ClientTopic}/1/get") >= 3,
-            because: "the live plug re-broadcast its state");
+        await Eventually.TrueAsync(() => h.Bridge.HomeAssistant.AnnouncementsCompleted > done, TimeSpan.FromSeconds(30), "re-announced after the birth");
+        // the live plug restated its relay twice: its own broadcast on the birth, and its answer to the hub's publishChannels
+        // after the re-announce. Everything the birth causes has happened by then.
+        await Eventually.TrueAsync(() => LiveStates() >= statesBefore + 2, TimeSpan.FromSeconds(30), "the live plug re-broadcast its state");
         Assert.All(dead, p => Assert.Equal(Availability.Offline, h.DeviceOf(p).Availability));
         Assert.All(dead, p => Assert.Equal("offline", LastRetained(h.HomeAssistant, AvailabilityTopic(h.DeviceOf(p).Id))));
         Assert.Equal(Availability.Online, h.DeviceOf(live).Availability);
@@ -207,5 +209,29 @@ public sealed class TruthTests
         Assert.Equal(502, result.HttpStatus);
         Assert.Contains("401", result.Error, StringComparison.Ordinal);
         Assert.False(result.Succeeded);
+    }
+
+    [Fact]
+    public async Task A_forged_legacy_discovery_config_cannot_lend_one_plugs_unique_id_to_another()
+    {
+        var fleet = BridgeHarness.FastPlugs(s => s with { Flags = s.Flags | (1UL << 27) });
+        await using var h = await StartAsync(plugs: 2, fleet);
+        var victim = h.Fleet[0];
+        var relay = victim.OwnDiscoveryMessages().Single(m => m.Topic.Contains("/switch/", StringComparison.Ordinal));
+        var stolenId = relay.Topic.Split('/')[2];
+        // the same unique id, claimed for the other plug's topic
+        var forged = relay.Payload.Replace($"\"~\":\"{victim.ClientTopic}\"", $"\"~\":\"{h.Fleet[1].ClientTopic}\"", StringComparison.Ordinal);
+        Assert.NotEqual(relay.Payload, forged);
+        await using var attacker = await MqttProbe.ConnectAsync(h.Broker.Host, h.Broker.Port);
+        await attacker.PublishAsync(relay.Topic, forged, retain: true);
+
+        await h.AllAdoptedAsync(2);
+        await Eventually.TrueAsync(() => h.Fleet.Plugs.All(p => (p.Flags & (1UL << 27)) == 0), TimeSpan.FromSeconds(15), "both migrated");
+
+        var other = h.DeviceOf(h.Fleet[1]);
+        Assert.DoesNotContain(stolenId, other.Record.LegacyUniqueIds.Values);
+        await Eventually.TrueAsync(() => h.HomeAssistant.On($"homeassistant/device/{other.Id}/config").Any(m => m.Payload.Length > 0), because: "announced");
+        Assert.DoesNotContain(h.HomeAssistant.On($"homeassistant/device/{other.Id}/config"), m => m.Payload.Contains(stolenId, StringComparison.Ordinal));
+        h.AssertNoHubPublishOnPlugTopics();
     }
 }

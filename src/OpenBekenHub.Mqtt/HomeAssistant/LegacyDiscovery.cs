@@ -24,6 +24,10 @@ internal sealed class LegacyDiscovery(BridgeContext bridge, DiscoveryPublisher p
     private readonly Lock _gate = new();
     private readonly Dictionary<string, LegacyDevice> _legacy = new(StringComparer.Ordinal);
 
+    // unique id → the client topic that first claimed it; an id claimed from two topics is lent to neither
+    private readonly Dictionary<string, string> _claims = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _ambiguous = new(StringComparer.Ordinal);
+
     private sealed class LegacyDevice
     {
         public readonly Dictionary<string, (string Component, string UniqueId, string? StateTopic)> Entities = new(StringComparer.Ordinal);
@@ -91,6 +95,17 @@ internal sealed class LegacyDiscovery(BridgeContext bridge, DiscoveryPublisher p
             {
                 return;
             }
+            if (_claims.TryGetValue(uniqueId, out var claimant))
+            {
+                if (claimant != clientTopic && _ambiguous.Add(uniqueId))
+                {
+                    logger.LogWarning("Unique id {UniqueId} is claimed by discovery configs of both {First} and {Second}; neither gets it", uniqueId, claimant, clientTopic);
+                }
+            }
+            else if (_claims.Count < MaxClientTopics * MaxEntitiesPerTopic)
+            {
+                _claims[uniqueId] = clientTopic;
+            }
             legacy.Entities[message.Topic] = (levels[1], uniqueId, stateTopic);
             legacy.LastChange = Stopwatch.GetTimestamp();
         }
@@ -146,6 +161,10 @@ internal sealed class LegacyDiscovery(BridgeContext bridge, DiscoveryPublisher p
             return;
         }
         var taken = new HashSet<string>(bridge.State.List().Where(d => d.Id != device.Id).SelectMany(d => d.Record.LegacyUniqueIds.Values), StringComparer.Ordinal);
+        lock (_gate)
+        {
+            taken.UnionWith(_ambiguous);
+        }
         var ids = new Dictionary<string, string>(device.Record.LegacyUniqueIds, StringComparer.Ordinal);
         var channels = device.Record.Channels.ToDictionary(x => x.Channel, x => x.Role);
         var meter = device.Record.HasPowerMeter;

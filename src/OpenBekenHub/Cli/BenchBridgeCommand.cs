@@ -144,7 +144,7 @@ public static class BenchBridgeCommand
         var birth = Stopwatch.StartNew();
         var birthStart = Stopwatch.GetTimestamp();
         await haProbe.PublishAsync("homeassistant/status", "online", ct);
-        await WaitAsync(() => haProbe.DistinctNonEmpty() >= plugs + 1, window + TimeSpan.FromSeconds(120), () => $"{haProbe.DistinctNonEmpty()}/{plugs + 1} re-announced", log, ct);
+        await WaitAsync(() => haProbe.DistinctNonEmpty() >= plugs + 1, window + TimeSpan.FromSeconds(120), () => $"{haProbe.DistinctNonEmpty()}/{plugs + 1} re-announced (hub: {bridge.HomeAssistant.AnnouncementsCompleted} announcements done, connected {bridge.IsConnected}, connects {bridge.Connection.ConnectCount}; probe connected {haProbe.IsConnected})", log, ct);
         var birthSeconds = birth.Elapsed.TotalSeconds;
         var configs = haProbe.DistinctNonEmpty();
         var arrivals = haProbe.FirstArrivalsSince(birthStart).Order().ToList();
@@ -411,6 +411,8 @@ public static class BenchBridgeCommand
     private sealed class Probe : IAsyncDisposable
     {
         private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
+
+        public bool IsConnected => _client.IsConnected;
         private readonly ConcurrentDictionary<string, long> _arrivals = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, long> _nonEmpty = new(StringComparer.Ordinal);
 

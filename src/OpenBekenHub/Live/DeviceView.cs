@@ -52,6 +52,7 @@ public sealed record DeviceDto(
         _ => "unknown",
     };
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public IEnumerable<ChannelDto> Relays => Channels.Where(c => c.Role == "relay");
 
     /// <summary>How a relay reads on a page: ON, OFF or unknown.</summary>
