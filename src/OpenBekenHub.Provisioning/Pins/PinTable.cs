@@ -77,7 +77,9 @@ public static class PinTable
                 throw Bad($"P{pin} is given twice.");
             }
         }
-        return (basedOn ?? new PinTemplate()) with { Name = basedOn?.Name is { Length: > 0 } n ? n + " (edited)" : name, Pins = [.. rows.Values] };
+        var same = basedOn is not null && basedOn.Pins.OrderBy(p => p.Pin).SequenceEqual(rows.Values);
+        var label = basedOn?.Name is { Length: > 0 } n ? (same ? n : n + " (edited)") : name;
+        return (basedOn ?? new PinTemplate()) with { Name = label, Pins = [.. rows.Values] };
     }
 
     /// <summary>Parses the command line's <c>26=Rel:1,10=Btn:1,8=WifiLED_n</c> (channel defaults to 0).</summary>

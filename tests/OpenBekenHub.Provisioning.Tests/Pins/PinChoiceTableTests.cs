@@ -57,5 +57,6 @@ public sealed class PinChoiceTableTests
         var edited = PinTable.FromChoices(new Dictionary<string, PinChoice> { ["26"] = new("Rel", 1) }, basedOn: template);
         Assert.Equal(("Plug X (edited)", 1024UL, "startDriver BL0942"), (edited.Name, edited.Flags!.Value, edited.StartupCommand));
         Assert.Equal(26, Assert.Single(edited.Pins).Pin);
+        Assert.Equal("Plug X", PinTable.FromChoices(PinTable.ToChoices(template), basedOn: template).Name); // the template's own table, unchanged
     }
 }

@@ -63,9 +63,11 @@ public sealed class FlashProvisionEndToEndTests
         Assert.Equal("Kitchen plug", device.Record.FriendlyName);
         Assert.Equal("Kitchen", device.Record.Area);
 
-        // Home Assistant sees it: a retained device-based discovery message with the template's relay as a switch
+        // Home Assistant sees it: a device-based discovery message with the template's relay as a switch, under the job's
+        // name (the config announced when the channel arrived is re-announced after the rename, so wait for that one)
         var discovery = await RetainedAsync(brokerPort, $"homeassistant/device/{device.Id}/config",
-            p => JsonDocument.Parse(p).RootElement.GetProperty("cmps").EnumerateObject().Any(c => c.Value.GetProperty("p").GetString() == "switch"));
+            p => p.Contains("Kitchen plug", StringComparison.Ordinal)
+                && JsonDocument.Parse(p).RootElement.GetProperty("cmps").EnumerateObject().Any(c => c.Value.GetProperty("p").GetString() == "switch"));
         Assert.Contains("Kitchen plug", discovery, StringComparison.Ordinal);
     }
 

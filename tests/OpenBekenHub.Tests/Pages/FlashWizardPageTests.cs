@@ -146,7 +146,7 @@ public sealed class FlashWizardPageTests : IClassFixture<Browser>, IAsyncLifetim
 
         var done = new LocatorAssertionsToHaveAttributeOptions { Timeout = 150_000 };
         await Assertions.Expect(page.Locator("#job")).ToHaveAttributeAsync("data-state", "Succeeded", done);
-        await Assertions.Expect(page.Locator("li[data-step=pins] .detail")).ToContainTextAsync(template.DisplayName);
+        await Assertions.Expect(page.Locator("li[data-step=pins] .detail")).ToContainTextAsync($"from {template.DisplayName}: ");
         Assert.Contains(_station.BootedPlug!.Settings.Pins, p => p.Pin.ToString(System.Globalization.CultureInfo.InvariantCulture) == relayPin && p.Role == "Rel");
     }
 
