@@ -45,7 +45,15 @@ public static class ConfigDiff
 
     private static bool IsMultiLine(string? text) => text is not null && text.Contains('\n', StringComparison.Ordinal);
 
-    private static List<DiffLine> LineDiff(string old, string now) =>
-        [.. InlineDiffBuilder.Diff(old, now, ignoreWhiteSpace: false).Lines.Select(l => new DiffLine(
-            l.Type switch { ChangeType.Inserted => '+', ChangeType.Deleted => '-', _ => ' ' }, l.Text))];
+    private static List<DiffLine> LineDiff(string old, string now)
+    {
+        var lines = InlineDiffBuilder.Diff(old, now, ignoreWhiteSpace: false).Lines
+            .Select(l => new DiffLine(l.Type switch { ChangeType.Inserted => '+', ChangeType.Deleted => '-', _ => ' ' }, l.Text ?? ""))
+            .ToList();
+        while (lines.Count > 0 && lines[^1] is { Mark: ' ', Text: "" })
+        {
+            lines.RemoveAt(lines.Count - 1); // the empty line after a final newline
+        }
+        return lines;
+    }
 }

@@ -34,10 +34,11 @@ internal sealed class ConfigHarness : IAsyncDisposable
     /// <summary>The REST API as a script sees it (bearer token, so no CSRF token).</summary>
     public HttpClient Api { get; }
 
-    public static async Task<ConfigHarness> StartAsync(TempDir? data = null, string? plugWebPassword = null)
+    public static async Task<ConfigHarness> StartAsync(TempDir? data = null, string? plugWebPassword = null, params string[] extraArgs)
     {
         var plugPort = FreePort.Next();
         var args = new List<string> { $"--Bridge:DeviceHttpPort={plugPort}", "--Configs:ScheduleEnabled=false" };
+        args.AddRange(extraArgs); // later values win
         if (plugWebPassword is not null)
         {
             args.Add($"--Bridge:DeviceWebPassword={plugWebPassword}");
