@@ -85,7 +85,8 @@ public sealed class BrokerGate
         if (account is not null)
         {
             var owner = OwnerOfClientId(clientId);
-            if (owner is not null && owner.Username != account.Username || account.ClientId is not null && account.ClientId != clientId)
+            // a plug must use its own id; the hub's account may use others (tools run with its configured login)
+            if (owner is not null && owner.Username != account.Username || account.Kind == AccountKind.Plug && account.ClientId is not null && account.ClientId != clientId)
             {
                 return Refuse(clientId, username, address, $"client id '{clientId}' belongs to another account (takeover refused)", warnAlways: true);
             }

@@ -63,7 +63,7 @@ public sealed class FlashProvisionEndToEndTests
         Assert.Equal("Kitchen", device.Record.Area);
 
                 // Home Assistant sees it: a retained device-based discovery message with the template's relay as a switch
-        var discovery = await RetainedAsync(brokerPort, $"homeassistant/device/{device.Id}/config",
+        var discovery = await RetainedAsync(brokerPort, Broker.BrokerTestAccess.HomeAssistant(hub), $"homeassistant/device/{device.Id}/config",
             p => JsonDocument.Parse(p).RootElement.GetProperty("cmps").EnumerateObject().Any(c => c.Value.GetProperty("p").GetString() == "switch"));
         Assert.Contains("Kitchen plug", discovery, StringComparison.Ordinal);
     }
@@ -90,11 +90,11 @@ public sealed class FlashProvisionEndToEndTests
         Assert.Contains("P26 Rel ch1", job.Facts["pins"], StringComparison.Ordinal);
         Assert.Contains(station.BootedPlug!.Settings.Pins, p => p.Pin == 26 && p.Role.StartsWith("Rel", StringComparison.OrdinalIgnoreCase));
         var device = hub.Service<DeviceRegistry>().FindByTopic(station.BootedPlug.ClientTopic)!;
-        await RetainedAsync(brokerPort, $"homeassistant/device/{device.Id}/config",
+        await RetainedAsync(brokerPort, Broker.BrokerTestAccess.HomeAssistant(hub), $"homeassistant/device/{device.Id}/config",
             p => JsonDocument.Parse(p).RootElement.GetProperty("cmps").EnumerateObject().Any(c => c.Value.GetProperty("p").GetString() == "switch"));
     }
 
-    private static async Task<string> RetainedAsync(int port, string topic, Func<string, bool> wanted)
+    private static async Task<string> RetainedAsync(int port, (string User, string Password) login, string topic, Func<string, bool> wanted)
     {
         using var client = new MqttClientFactory().CreateMqttClient();
         string? payload = null;
@@ -106,7 +106,7 @@ public sealed class FlashProvisionEndToEndTests
             }
             return Task.CompletedTask;
         };
-        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("ha-probe").Build());
+        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("ha-probe").WithCredentials(login.User, login.Password).Build());
         await client.SubscribeAsync(topic);
         await Eventually.TrueAsync(() => payload is not null, TimeSpan.FromSeconds(20), "retained discovery config on " + topic);
         return payload!;
