@@ -126,10 +126,13 @@ public sealed class BrokerGate
         return Refuse(clientId, username, address, reason, warnAlways: false);
     }
 
-    /// <summary>A client id that may become a plug account: a valid client topic that no confirmed account holds.</summary>
+    /// <summary>
+    /// A client id that may become a plug account: a valid client topic with no account yet, or with a join that never
+    /// completed. A flashed plug's account (not yet seen) is not up for grabs: its credentials are in its flash.
+    /// </summary>
     public bool IsJoinable(string clientId) =>
         TopicRules.IsValidPlugTopic(clientId) && clientId != Accounts.HubClientId
-        && Accounts.Find(clientId) is null or { Kind: AccountKind.Plug, Confirmed: null };
+        && Accounts.Find(clientId) is null or { Kind: AccountKind.Plug, Confirmed: null, Source: "permit-join" or "approved" };
 
     private BrokerAccount? OwnerOfClientId(string clientId)
     {

@@ -69,9 +69,12 @@ public sealed class BrokerGateTests : IDisposable
         Assert.Equal(ConnectVerdict.Joining, join.Verdict);
         Assert.NotNull(accounts.Verify("obkNEW", join.JoinPassword));
         Assert.Null(accounts.Find("obkNEW")!.Confirmed);
-        // reserved or already confirmed names never join
+        // reserved names, and a flashed plug's account not yet seen, never join
         Assert.Equal(ConnectVerdict.Refused, gate.Decide("obkhub", null, null, null, null).Verdict);
         Assert.Equal(ConnectVerdict.Refused, gate.Decide("cmnd", null, null, null, null).Verdict);
+        var (_, flashed) = accounts.IssuePlug("obkFLASHED", null, null, "flash");
+        Assert.Equal(ConnectVerdict.Refused, gate.Decide("obkFLASHED", "homeassistant", "qqqqqqqqqq", null, null).Verdict);
+        Assert.NotNull(accounts.Verify("obkFLASHED", flashed));
         var moved = new List<string>();
         gate.PlugMoved += a => moved.Add(a.Username);
         Assert.Equal(ConnectVerdict.Accepted, gate.Decide("obkNEW", "obkNEW", join.JoinPassword, null, null).Verdict);
