@@ -103,7 +103,7 @@ public sealed partial class FlashJobRunner
                 job.AddLog("info", "Pins " + job.Facts["pins"]);
             }
             var config = PlugConfig.Build(chosen.Profile, chip, backup, session.Info.MacAddress, request.DeviceName, chosen.Template);
-            config = await PlugConfig.WithOwnAccountAsync(config, plugAccounts, ct);
+            config = await PlugConfig.WithOwnAccountAsync(config, plugAccounts, job.Id, ct);
             configSector = ObkConfigWriter.BuildSector(config);
             job.Facts["clientTopic"] = config.MqttClientId;
             job.Facts["deviceName"] = config.ShortName;

@@ -29,6 +29,24 @@ public sealed class BrokerGateTests : IDisposable
     }
 
     [Fact]
+    public void A_resumed_flash_job_gets_the_same_password_and_another_job_a_new_one()
+    {
+        var accounts = Accounts();
+        var (_, first) = accounts.IssuePlug("obk1", null, null, "flash", issueKey: "job-1");
+        var (_, again) = accounts.IssuePlug("obk1", null, null, "flash", issueKey: "job-1");
+        var (_, other) = accounts.IssuePlug("obk1", null, null, "flash", issueKey: "job-2");
+        Assert.Equal(first, again);
+        Assert.NotEqual(first, other);
+        Assert.Equal(22, other.Length);
+        Assert.NotNull(accounts.Verify("obk1", other));
+        Assert.Null(accounts.Verify("obk1", first));
+        // keyed by this install's hub secret: another install derives something else
+        using var elsewhere = new TempDir("gate-elsewhere");
+        var (_, foreign) = BrokerAccounts.Open(elsewhere.File(BrokerAccounts.FileName), "obkhub").IssuePlug("obk1", null, null, "flash", issueKey: "job-2");
+        Assert.NotEqual(other, foreign);
+    }
+
+    [Fact]
     public void Anonymous_and_wrong_passwords_are_refused_and_listed_without_the_password()
     {
         var gate = new BrokerGate(Accounts());
