@@ -110,6 +110,14 @@ public sealed class BrokerAccounts
         return RandomNumberGenerator.GetString(alphabet, 22);
     }
 
+    private string Derive(string clientTopic, string issueKey)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(Hub.Password ?? ""), Encoding.UTF8.GetBytes(clientTopic + "\n" + issueKey));
+        // 22 base62 characters from the 256-bit MAC (the slight modulo bias leaves well over 128 bits)
+        return string.Concat(mac.Take(22).Select(b => alphabet[b % alphabet.Length]));
+    }
+
     public static string Hash(string password) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(password)));
 
     public BrokerAccount? Find(string? username) => username is not null && _accounts.TryGetValue(username, out var a) ? a : null;
@@ -131,9 +139,14 @@ public sealed class BrokerAccounts
     /// Gives plug <paramref name="clientTopic"/> a fresh random password (creating the account when new) and returns it:
     /// the only moment the clear password exists outside the plug.
     /// </summary>
-    public (BrokerAccount Account, string Password) IssuePlug(string clientTopic, string? deviceName, string? groupTopic, string source)
+    /// <param name="issueKey">
+    /// Makes the password reproducible for one issue (a flash job's id): a job resumed after a hub restart writes and
+    /// verifies the same config block. Derived with HMAC-SHA256 keyed by the hub's own secret, so it is as unguessable
+    /// as a random one. Null: a fresh random password.
+    /// </param>
+    public (BrokerAccount Account, string Password) IssuePlug(string clientTopic, string? deviceName, string? groupTopic, string source, string? issueKey = null)
     {
-        var issued = IssueCore(clientTopic, deviceName, groupTopic, source);
+        var issued = IssueCore(clientTopic, deviceName, groupTopic, source, issueKey);
         Save();
         Changed?.Invoke(issued.Account);
         return issued;
@@ -143,7 +156,7 @@ public sealed class BrokerAccounts
     public IReadOnlyList<(BrokerAccount Account, string Password)> IssuePlugs(IEnumerable<(string ClientTopic, string? DeviceName, string? GroupTopic)> plugs, string source)
     {
         ArgumentNullException.ThrowIfNull(plugs);
-        var issued = plugs.Select(p => IssueCore(p.ClientTopic, p.DeviceName, p.GroupTopic, source)).ToList();
+        var issued = plugs.Select(p => IssueCore(p.ClientTopic, p.DeviceName, p.GroupTopic, source, null)).ToList();
         Save();
         foreach (var (account, _) in issued)
         {
@@ -152,7 +165,7 @@ public sealed class BrokerAccounts
         return issued;
     }
 
-    private (BrokerAccount Account, string Password) IssueCore(string clientTopic, string? deviceName, string? groupTopic, string source)
+    private (BrokerAccount Account, string Password) IssueCore(string clientTopic, string? deviceName, string? groupTopic, string source, string? issueKey)
     {
         if (!TopicRules.IsValidPlugTopic(clientTopic) || clientTopic == Hub.Username || clientTopic == HomeAssistantUsername || clientTopic == HubClientId)
         {
@@ -171,7 +184,7 @@ public sealed class BrokerAccounts
         {
             throw new ArgumentException($"'{clientTopic}' is the name of another account", nameof(clientTopic));
         }
-        var password = NewSecret();
+        var password = issueKey is null ? NewSecret() : Derive(clientTopic, issueKey);
         var account = new BrokerAccount
         {
             Username = clientTopic,

@@ -85,7 +85,8 @@ public sealed class BrokerGate
         if (account is not null)
         {
             var owner = OwnerOfClientId(clientId);
-            if (owner is not null && owner.Username != account.Username || account.ClientId is not null && account.ClientId != clientId)
+            // a plug must use its own id; the hub's account may use others (tools run with its configured login)
+            if (owner is not null && owner.Username != account.Username || account.Kind == AccountKind.Plug && account.ClientId is not null && account.ClientId != clientId)
             {
                 return Refuse(clientId, username, address, $"client id '{clientId}' belongs to another account (takeover refused)", warnAlways: true);
             }
@@ -125,10 +126,13 @@ public sealed class BrokerGate
         return Refuse(clientId, username, address, reason, warnAlways: false);
     }
 
-    /// <summary>A client id that may become a plug account: a valid client topic that no confirmed account holds.</summary>
+    /// <summary>
+    /// A client id that may become a plug account: a valid client topic with no account yet, or with a join that never
+    /// completed. A flashed plug's account (not yet seen) is not up for grabs: its credentials are in its flash.
+    /// </summary>
     public bool IsJoinable(string clientId) =>
         TopicRules.IsValidPlugTopic(clientId) && clientId != Accounts.HubClientId
-        && Accounts.Find(clientId) is null or { Kind: AccountKind.Plug, Confirmed: null };
+        && Accounts.Find(clientId) is null or { Kind: AccountKind.Plug, Confirmed: null, Source: "permit-join" or "approved" };
 
     private BrokerAccount? OwnerOfClientId(string clientId)
     {

@@ -46,7 +46,7 @@ public static class BenchBridgeCommand
     public static Command Create()
     {
         var counts = new Option<string>("--counts") { Description = "Comma-separated plug counts", DefaultValueFactory = _ => "1000,10000" };
-        var brokers = new Option<string>("--brokers") { Description = "Comma-separated: embedded, mosquitto", DefaultValueFactory = _ => "embedded,mosquitto" };
+        var brokers = new Option<string>("--brokers") { Description = "Comma-separated: embedded, embedded-accounts (accounts and topic rules on), mosquitto", DefaultValueFactory = _ => "embedded,mosquitto" };
         var window = new Option<double>("--window") { Description = "HA re-announce jitter window in seconds", DefaultValueFactory = _ => 30 };
         var samples = new Option<int>("--samples") { Description = "State-change latency samples", DefaultValueFactory = _ => 500 };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
@@ -112,20 +112,29 @@ public static class BenchBridgeCommand
         }
     }
 
-    /// <summary>Runs one configuration: <paramref name="broker"/> is "embedded" or "mosquitto".</summary>
+    /// <summary>With accounts on: the probes log in as Home Assistant (reads everything, publishes its birth).</summary>
+    private static (string User, string Password)? _login;
+
+    private static (string User, string Password)? _publisherLogin;
+
+    /// <summary>Runs one configuration: <paramref name="broker"/> is "embedded", "embedded-accounts" or "mosquitto".</summary>
     public static async Task<BenchBridgeResult> RunAsync(string broker, int plugs, TimeSpan window, int samples, TextWriter log, CancellationToken ct,
         string host = "127.0.0.1", int? existingPort = null)
     {
         ArgumentNullException.ThrowIfNull(log);
         var port = existingPort ?? FreePort();
-        await using var brokerProcess = existingPort is null ? await StartBrokerAsync(broker, port, ct) : null;
-        using var simulator = existingPort is null ? StartSimulator(plugs, port) : null;
+        await using var secured = broker == "embedded-accounts" ? await BenchSecuredBroker.StartAsync(port, plugs, "obkhub-bench", ct) : null;
+        await using var brokerProcess = existingPort is null && secured is null ? await StartBrokerAsync(broker, port, ct) : null;
+        using var simulator = existingPort is null ? StartSimulator(plugs, port, secured?.PlugAccountsFile) : null;
+        _login = secured is null ? null : (secured.Accounts.HomeAssistant.Username, secured.Accounts.HomeAssistant.Password!);
+        var hubLogin = secured?.Accounts.Hub;
+        _publisherLogin = hubLogin is null ? null : (hubLogin.Username, hubLogin.Password!);
         var store = new InMemoryDeviceStore();
         var ha = new HomeAssistantOptions { JitterWindow = window, HubBaseUrl = "http://obkhub.local:8080" };
         using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
             .AddSimpleConsole(o => o.SingleLine = true)
             .SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
-        await using var bridge = new OpenBekenBridge(new BrokerEndpoint(host, port, ClientId: "obkhub-bench"), store, ha,
+        await using var bridge = new OpenBekenBridge(new BrokerEndpoint(host, port, hubLogin?.Username, hubLogin?.Password, ClientId: "obkhub-bench"), store, ha,
             loggerFactory: loggers, reconnect: new ReconnectPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2)));
         await using var haProbe = await Probe.ConnectAsync(host, port, "homeassistant/device/+/config", ct);
         await bridge.StartAsync(ct);
@@ -172,7 +181,8 @@ public static class BenchBridgeCommand
     private static async Task<(List<double> Plain, List<double> Bridge, List<double> Added)> MeasureLatencyAsync(OpenBekenBridge bridge, string host, int port, int samples, CancellationToken ct)
     {
         var devices = bridge.Registry.List();
-        await using var publisher = await Probe.ConnectAsync(host, port, null, ct);
+        // stands in for the plugs; with accounts on it logs in with the hub's (unrestricted) account
+        await using var publisher = await Probe.ConnectAsync(host, port, null, ct, _publisherLogin);
         await using var plainSubscriber = await Probe.ConnectAsync(host, port, "+/1/get", ct);
         using var events = bridge.Bus.Subscribe(65536);
         var bridgeSeen = new ConcurrentDictionary<(string, int), long>();
@@ -312,7 +322,7 @@ public static class BenchBridgeCommand
     }
 
     /// <summary>The plugs run in a child "obkhub simulate plugs" process, so the hub's RSS is the hub's alone.</summary>
-    private static ChildProcess StartSimulator(int plugs, int port)
+    private static ChildProcess StartSimulator(int plugs, int port, string? accountsFile = null)
     {
         var exe = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find obkhub's own executable");
         var psi = new ProcessStartInfo(exe) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
@@ -323,6 +333,11 @@ public static class BenchBridgeCommand
         foreach (var a in new[] { "simulate", "plugs", "--count", plugs.ToString(CultureInfo.InvariantCulture), "--broker", $"127.0.0.1:{port}" })
         {
             psi.ArgumentList.Add(a);
+        }
+        if (accountsFile is not null)
+        {
+            psi.ArgumentList.Add("--accounts");
+            psi.ArgumentList.Add(accountsFile);
         }
         var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the plug simulator");
         process.BeginErrorReadLine();
@@ -416,8 +431,9 @@ public static class BenchBridgeCommand
         private readonly ConcurrentDictionary<string, long> _arrivals = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, long> _nonEmpty = new(StringComparer.Ordinal);
 
-        public static async Task<Probe> ConnectAsync(string host, int port, string? filter, CancellationToken ct)
+        public static async Task<Probe> ConnectAsync(string host, int port, string? filter, CancellationToken ct, (string User, string Password)? login = null)
         {
+            login ??= _login;
             var probe = new Probe();
             probe._client.ApplicationMessageReceivedAsync += e =>
             {
@@ -432,8 +448,13 @@ public static class BenchBridgeCommand
             };
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            var options = new MqttClientOptionsBuilder().WithTcpServer(host, port)
-                .WithClientId("bench-" + Guid.NewGuid().ToString("N")[..8]).WithCleanSession().Build();
+            var builder = new MqttClientOptionsBuilder().WithTcpServer(host, port)
+                .WithClientId("bench-" + Guid.NewGuid().ToString("N")[..8]).WithCleanSession();
+            if (login is { } credentials)
+            {
+                builder = builder.WithCredentials(credentials.User, credentials.Password);
+            }
+            var options = builder.Build();
             ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = 1024 * 1024; // like the bridge: the default 8 KiB throttles
             await probe._client.ConnectAsync(options, timeout.Token);
             if (filter is not null)

@@ -22,8 +22,9 @@ public static class SimulatePlugsCommand
         var httpPort = new Option<int>("--http-port") { Description = "Serve the /cm JSON API on this port, each plug on its own loopback address 127.1.x.y (0 = off)", DefaultValueFactory = _ => 0 };
         var rate = new Option<double>("--broadcast-rate") { Description = "Full-broadcast items per second (firmware: 1)", DefaultValueFactory = _ => 1.0 };
         var retain = new Option<bool>("--retain-relays") { Description = "Set flag 21 (retain relay channel publishes)" };
+        var accounts = new Option<string?>("--accounts") { Description = "JSON file {clientTopic: password}: each plug logs in with its own account" };
         var command = new Command("plugs", "Run simulated OpenBeken plugs against an MQTT broker until Ctrl+C");
-        foreach (var option in new Option[] { count, broker, username, password, meterEvery, firstIndex, httpPort, rate, retain })
+        foreach (var option in new Option[] { count, broker, username, password, meterEvery, firstIndex, httpPort, rate, retain, accounts })
         {
             command.Options.Add(option);
         }
@@ -51,7 +52,8 @@ public static class SimulatePlugsCommand
                 Password = r.GetValue(password),
                 Flags = flags,
                 BroadcastItemsPerSecond = r.GetValue(rate),
-                Customize = http == 0 ? null : s => s with { HttpPort = http, Ip = LoopbackAddress(s) },
+                Customize = Combine(http == 0 ? null : s => s with { HttpPort = http, Ip = LoopbackAddress(s) },
+                    r.GetValue(accounts) is { } file ? BenchSecuredBroker.PlugLogins(file) : null),
             };
             await using var fleet = await PlugFleet.StartAsync(host, port, n, options, cancellationToken: ct);
             await Console.Error.WriteLineAsync($"simulate plugs: {n} plugs -> {host}:{port} (Ctrl+C to stop)");
@@ -77,6 +79,9 @@ public static class SimulatePlugsCommand
         });
         return command;
     }
+
+    private static Func<PlugSettings, PlugSettings>? Combine(Func<PlugSettings, PlugSettings>? a, Func<PlugSettings, PlugSettings>? b) =>
+        a is null ? b : b is null ? a : s => b(a(s));
 
     /// <summary>127.1.x.y derived from the plug's MAC, so every plug has its own address for its HTTP server.</summary>
     private static string LoopbackAddress(PlugSettings s)

@@ -16,7 +16,15 @@ internal static class BrokerSecurityServices
             (string, string)? configured = raw.UsesEmbeddedBroker && !string.IsNullOrEmpty(raw.Embedded.Username)
                 ? (raw.Embedded.Username, raw.Embedded.Password ?? "")
                 : null;
-            return BrokerAccounts.Open(Path.Combine(hub.FullDataDirectory, BrokerAccounts.FileName), raw.ClientId, configured);
+            try
+            {
+                return BrokerAccounts.Open(Path.Combine(hub.FullDataDirectory, BrokerAccounts.FileName), raw.ClientId, configured);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // an unusable data directory: Hub:DataDirectory's validation stops the start with the line that names it
+                return BrokerAccounts.Open(null, raw.ClientId, configured);
+            }
         });
         services.AddSingleton(sp => new BrokerGate(sp.GetRequiredService<BrokerAccounts>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<BrokerGate>()));
@@ -45,14 +53,14 @@ internal static class BrokerSecurityServices
 
     private sealed class PlugCredentialIssuer(BrokerAccounts accounts, IOptions<MqttOptions> mqtt, DynSecSync dynsec) : IPlugCredentialIssuer
     {
-        public async Task<(string Username, string Password)?> IssueForAsync(string clientTopic, string? deviceName, string? groupTopic, CancellationToken ct)
+        public async Task<(string Username, string Password)?> IssueForAsync(string clientTopic, string? deviceName, string? groupTopic, string? issueKey, CancellationToken ct)
         {
             var o = mqtt.Value;
             if (!(o.UsesEmbeddedBroker ? o.Embedded.Accounts : o.DynSec.Enabled))
             {
                 return null;
             }
-            var (account, password) = accounts.IssuePlug(clientTopic, deviceName, groupTopic, "flash");
+            var (account, password) = accounts.IssuePlug(clientTopic, deviceName, groupTopic, "flash", issueKey);
             if (!o.UsesEmbeddedBroker)
             {
                 // the plug must not get credentials the broker does not know yet

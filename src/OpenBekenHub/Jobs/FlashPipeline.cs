@@ -186,7 +186,7 @@ public sealed class FlashPipeline(ILoggerFactory loggers)
         }
         var s = run.Session;
         var config = PlugConfig.Build(run.Plan.Profile, s.Chip, run.Backup, s.Info.MacAddress, run.Plan.DeviceName, run.Pins);
-        config = await PlugConfig.WithOwnAccountAsync(config, run.Plan.PlugAccounts, ct);
+        config = await PlugConfig.WithOwnAccountAsync(config, run.Plan.PlugAccounts, run.Job.Id, ct);
         run.Config = config;
         run.ConfigSector = ObkConfigWriter.BuildSector(config);
         run.Job.Facts["clientTopic"] = config.MqttClientId;

@@ -38,9 +38,10 @@ public static class PlugConfig
     /// The plug's own broker account in place of the profile's MQTT user/password, when the hub manages the broker's
     /// accounts (embedded broker, or Mosquitto with dynamic security): username = client topic, random password.
     /// </summary>
-    public static async Task<ObkConfig> WithOwnAccountAsync(ObkConfig config, Mqtt.Security.IPlugCredentialIssuer? accounts, CancellationToken ct)
+    /// <param name="jobId">Same job, same password: a job resumed after a restart verifies the block it wrote.</param>
+    public static async Task<ObkConfig> WithOwnAccountAsync(ObkConfig config, Mqtt.Security.IPlugCredentialIssuer? accounts, string? jobId, CancellationToken ct)
     {
-        if (accounts is null || await accounts.IssueForAsync(config.MqttClientId, config.LongName, config.MqttGroup, ct) is not { } issued)
+        if (accounts is null || await accounts.IssueForAsync(config.MqttClientId, config.LongName, config.MqttGroup, jobId, ct) is not { } issued)
         {
             return config;
         }

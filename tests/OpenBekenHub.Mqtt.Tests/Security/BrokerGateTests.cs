@@ -29,6 +29,24 @@ public sealed class BrokerGateTests : IDisposable
     }
 
     [Fact]
+    public void A_resumed_flash_job_gets_the_same_password_and_another_job_a_new_one()
+    {
+        var accounts = Accounts();
+        var (_, first) = accounts.IssuePlug("obk1", null, null, "flash", issueKey: "job-1");
+        var (_, again) = accounts.IssuePlug("obk1", null, null, "flash", issueKey: "job-1");
+        var (_, other) = accounts.IssuePlug("obk1", null, null, "flash", issueKey: "job-2");
+        Assert.Equal(first, again);
+        Assert.NotEqual(first, other);
+        Assert.Equal(22, other.Length);
+        Assert.NotNull(accounts.Verify("obk1", other));
+        Assert.Null(accounts.Verify("obk1", first));
+        // keyed by this install's hub secret: another install derives something else
+        using var elsewhere = new TempDir("gate-elsewhere");
+        var (_, foreign) = BrokerAccounts.Open(elsewhere.File(BrokerAccounts.FileName), "obkhub").IssuePlug("obk1", null, null, "flash", issueKey: "job-2");
+        Assert.NotEqual(other, foreign);
+    }
+
+    [Fact]
     public void Anonymous_and_wrong_passwords_are_refused_and_listed_without_the_password()
     {
         var gate = new BrokerGate(Accounts());
@@ -69,9 +87,12 @@ public sealed class BrokerGateTests : IDisposable
         Assert.Equal(ConnectVerdict.Joining, join.Verdict);
         Assert.NotNull(accounts.Verify("obkNEW", join.JoinPassword));
         Assert.Null(accounts.Find("obkNEW")!.Confirmed);
-        // reserved or already confirmed names never join
+        // reserved names, and a flashed plug's account not yet seen, never join
         Assert.Equal(ConnectVerdict.Refused, gate.Decide("obkhub", null, null, null, null).Verdict);
         Assert.Equal(ConnectVerdict.Refused, gate.Decide("cmnd", null, null, null, null).Verdict);
+        var (_, flashed) = accounts.IssuePlug("obkFLASHED", null, null, "flash");
+        Assert.Equal(ConnectVerdict.Refused, gate.Decide("obkFLASHED", "homeassistant", "qqqqqqqqqq", null, null).Verdict);
+        Assert.NotNull(accounts.Verify("obkFLASHED", flashed));
         var moved = new List<string>();
         gate.PlugMoved += a => moved.Add(a.Username);
         Assert.Equal(ConnectVerdict.Accepted, gate.Decide("obkNEW", "obkNEW", join.JoinPassword, null, null).Verdict);

@@ -40,8 +40,8 @@ public sealed class ComposeDynSecTests
         Assert.Equal(("127.0.0.1", broker.Port, "homeassistant"), (ha.Host, ha.Port, ha.Username));
 
         var issuer = hub.Service<IPlugCredentialIssuer>();
-        var a = (await issuer.IssueForAsync("obkA", "OpenBK7231N_A", "bekens_n", CancellationToken.None))!.Value;
-        var b = (await issuer.IssueForAsync("obkB", "OpenBK7231N_B", "bekens_n", CancellationToken.None))!.Value;
+        var a = (await issuer.IssueForAsync("obkA", "OpenBK7231N_A", "bekens_n", null, CancellationToken.None))!.Value;
+        var b = (await issuer.IssueForAsync("obkB", "OpenBK7231N_B", "bekens_n", null, CancellationToken.None))!.Value;
         string[] asA = ["-u", a.Username, "-P", a.Password, "-i", "obkA"];
         string[] asHa = ["-u", ha.Username, "-P", ha.Password];
 

@@ -65,7 +65,7 @@ public sealed class FlashProvisionEndToEndTests
 
         // Home Assistant sees it: a device-based discovery message with the template's relay as a switch, under the job's
         // name (the config announced when the channel arrived is re-announced after the rename, so wait for that one)
-        var discovery = await RetainedAsync(brokerPort, $"homeassistant/device/{device.Id}/config",
+        var discovery = await RetainedAsync(brokerPort, Broker.BrokerTestAccess.HomeAssistant(hub), $"homeassistant/device/{device.Id}/config",
             p => p.Contains("Kitchen plug", StringComparison.Ordinal)
                 && JsonDocument.Parse(p).RootElement.GetProperty("cmps").EnumerateObject().Any(c => c.Value.GetProperty("p").GetString() == "switch"));
         Assert.Contains("Kitchen plug", discovery, StringComparison.Ordinal);
@@ -95,11 +95,11 @@ public sealed class FlashProvisionEndToEndTests
         Assert.StartsWith("stock Tuya config (CB2S)", job.View().Steps.Single(s => s.Step == JobSteps.Pins).Result!.PinSource, StringComparison.Ordinal);
         Assert.Contains(station.BootedPlug!.Settings.Pins, p => p.Pin == 26 && p.Role.StartsWith("Rel", StringComparison.OrdinalIgnoreCase));
         var device = hub.Service<OpenBekenHub.Mqtt.State.DeviceStateStore>().FindByTopic(station.BootedPlug.ClientTopic)!;
-        await RetainedAsync(brokerPort, $"homeassistant/device/{device.Id}/config",
+        await RetainedAsync(brokerPort, Broker.BrokerTestAccess.HomeAssistant(hub), $"homeassistant/device/{device.Id}/config",
             p => JsonDocument.Parse(p).RootElement.GetProperty("cmps").EnumerateObject().Any(c => c.Value.GetProperty("p").GetString() == "switch"));
     }
 
-    private static async Task<string> RetainedAsync(int port, string topic, Func<string, bool> wanted)
+    private static async Task<string> RetainedAsync(int port, (string User, string Password) login, string topic, Func<string, bool> wanted)
     {
         using var client = new MqttClientFactory().CreateMqttClient();
         string? payload = null;
@@ -111,7 +111,7 @@ public sealed class FlashProvisionEndToEndTests
             }
             return Task.CompletedTask;
         };
-        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("ha-probe").Build());
+        await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("ha-probe").WithCredentials(login.User, login.Password).Build());
         await client.SubscribeAsync(topic);
         await Eventually.TrueAsync(() => payload is not null, TimeSpan.FromSeconds(20), "retained discovery config on " + topic);
         return payload!;

@@ -20,7 +20,7 @@ public sealed class DashboardPageTests : IClassFixture<Browser>, IAsyncLifetime
     {
         _hub = await HubHost.StartAsync();
         _fleet = await PlugFleet.StartAsync("127.0.0.1", _hub.Service<EmbeddedBrokerService>().Broker!.Port, 3,
-            new PlugFleetOptions { PowerMeterEvery = 2, BroadcastItemsPerSecond = 50 });
+            new PlugFleetOptions { PowerMeterEvery = 2, BroadcastItemsPerSecond = 50, Customize = Broker.BrokerTestAccess.WithOwnAccounts(_hub) });
         await _fleet.WaitAllConnectedAsync(TimeSpan.FromSeconds(20));
         var registry = _hub.Service<DeviceStateStore>();
         await Eventually.TrueAsync(() => registry.List().Count(d => d.Online && d.Record.Channels.Count > 0) == 3,
