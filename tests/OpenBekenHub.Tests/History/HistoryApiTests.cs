@@ -47,7 +47,8 @@ public sealed class HistoryApiTests : IAsyncLifetime
         JsonElement root = default;
         await Eventually.TrueAsync(async () =>
         {
-            using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/devices/{_id}/history?quantity=power"));
+            var from = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-1).ToString("O"));
+            using var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/devices/{_id}/history?quantity=power&from={from}"));
             root = doc.RootElement.Clone();
             return root.GetProperty("points").GetArrayLength() >= 1;
         }, TimeSpan.FromSeconds(15), "a stored minute in the history");

@@ -38,11 +38,8 @@
     b.disabled = true;
     try {
       const r = await call('POST', api + '/channels/' + b.dataset.channel, { state: 'toggle' });
+      // the state itself comes from the live stream: a reply can arrive after a newer change (the plug's own button)
       showError(r.ok ? '' : (r.data.error || r.data.detail || ('The plug did not switch (' + r.status + ')')));
-      if (r.ok && r.data.device) {
-        const ch = r.data.device.channels.find((c) => String(c.channel) === b.dataset.channel);
-        if (ch && ch.value != null) setRelay(ch.channel, ch.value);
-      }
     } finally {
       b.disabled = false;
     }
