@@ -32,10 +32,12 @@ public static class CliApp
             {
                 command.Subcommands.Add(BenchBridgeCommand.Create());
                 command.Subcommands.Add(BenchPagesCommand.Create());
+                command.Subcommands.Add(BenchOtaCommand.Create());
             }
             yield return command;
         }
         yield return FlashCommand.Create();
+        yield return OtaCommand.Create();
         var simulate = new Command("simulate", "Simulators for demos and tests: a BK bootloader on a pty, OpenBeken plugs on a broker");
         simulate.Subcommands.Add(SimulateBootloaderCommand.Create());
         simulate.Subcommands.Add(SimulatePlugsCommand.Create());
