@@ -33,6 +33,7 @@ public static class CliApp
                 command.Subcommands.Add(BenchBridgeCommand.Create());
                 command.Subcommands.Add(BenchPagesCommand.Create());
                 command.Subcommands.Add(BenchHistoryCommand.Create());
+                command.Subcommands.Add(BenchOtaCommand.Create());
             }
             yield return command;
         }
@@ -41,6 +42,7 @@ public static class CliApp
         yield return BrokerCommand.Create();
         yield return ConfigCommand.Create();
         yield return RestoreStockCommand.Create();
+        yield return OtaCommand.Create();
         var simulate = new Command("simulate", "Simulators for demos and tests: a BK bootloader on a pty, OpenBeken plugs on a broker");
         simulate.Subcommands.Add(SimulateBootloaderCommand.Create());
         simulate.Subcommands.Add(SimulatePlugsCommand.Create());

@@ -37,6 +37,10 @@ public sealed class FirmwareServer(IOptions<OtaOptions> options, IServer server)
     public const string PathPrefix = "/ota/";
 
     private readonly ConcurrentDictionary<string, OtaDownload> _downloads = new(StringComparer.Ordinal);
+    private long _totalServed;
+
+    /// <summary>Firmware bytes served since start, all plugs together.</summary>
+    public long TotalServed => Interlocked.Read(ref _totalServed);
 
     /// <summary>Registers a download and returns its path (<c>/ota/</c> + 22 url-safe characters = 128 random bits).</summary>
     public string Register(OtaDownload download)
@@ -115,6 +119,7 @@ public sealed class FirmwareServer(IOptions<OtaOptions> options, IServer server)
                 await context.Response.Body.WriteAsync(download.File.AsMemory(offset, n), ct);
                 await context.Response.Body.FlushAsync(ct);
                 download.Add(n);
+                Interlocked.Add(ref _totalServed, n);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException)

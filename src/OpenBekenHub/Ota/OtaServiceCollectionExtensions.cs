@@ -19,6 +19,7 @@ public static class OtaServiceCollectionExtensions
         services.AddSingleton<RolloutStore>();
         services.AddSingleton<PlugUpdater>();
         services.AddSingleton<RolloutService>();
+        services.AddSingleton<OtaUpdateEntity>(); // for the HA discovery extension to include (not wired here)
         services.AddHostedService(sp => sp.GetRequiredService<RolloutService>());
         return services;
     }

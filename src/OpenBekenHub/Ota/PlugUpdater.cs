@@ -53,16 +53,27 @@ public sealed class PlugUpdater(
         progress(download);
         try
         {
-            var marks = fleet.Marks(plug.Id);
-            var started = await TriggerAsync(device, path, download, ct);
-            if (started is not null)
-            {
-                return Failed(plug, started);
-            }
             var offlineWithin = TimeSpan.FromSeconds(options.Value.OfflineWithinSeconds);
-            if (!await fleet.WaitUntilAsync(plug.Id, (_, m) => m.Offline > marks.Offline, offlineWithin, ct))
+            var wentOffline = false;
+            // a plug still busy with an earlier attempt (e.g. cut by a hub restart) refuses ota_http ("http in progress")
+            // or is rebooting and misses it; one more try once it is back online tells that apart from a plug that never starts
+            for (var attempt = 1; attempt <= 2 && !wentOffline; attempt++)
             {
-                return Failed(plug, $"no LWT offline within {offlineWithin.TotalSeconds:0} s: the OTA command did not start");
+                if (attempt > 1 && !await fleet.WaitUntilAsync(plug.Id, (d, _) => d.Online, timeout, ct))
+                {
+                    break;
+                }
+                var marks = fleet.Marks(plug.Id);
+                var started = await TriggerAsync(fleet.Find(plug.Id) ?? device, path, download, ct);
+                if (started is not null)
+                {
+                    return Failed(plug, started);
+                }
+                wentOffline = await fleet.WaitUntilAsync(plug.Id, (_, m) => m.Offline > marks.Offline, offlineWithin, ct);
+            }
+            if (!wentOffline)
+            {
+                return Failed(plug, $"no LWT offline within {offlineWithin.TotalSeconds:0} s of ota_http, twice: the OTA command did not start");
             }
             var offline = fleet.Marks(plug.Id);
             if (!await fleet.WaitUntilAsync(plug.Id, (d, m) => d.Online && m.Online > offline.Online, timeout, ct))
