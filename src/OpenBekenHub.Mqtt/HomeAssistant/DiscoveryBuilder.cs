@@ -15,7 +15,15 @@ public sealed record DiscoveryContext(string Prefix, string HubId, string HubVer
 
     public string HubDeviceCountTopic => $"{HubId}/bridge/devices";
 
-    public string FirmwareStateTopic(string deviceId) => $"{HubId}/devices/{deviceId}/firmware";
+    public string FirmwareStateTopic(string deviceId) => FirmwareStateTopicOf(HubId, deviceId);
+
+    public static string FirmwareStateTopicOf(string hubId, string deviceId) => $"{hubId}/devices/{deviceId}/firmware";
+
+    /// <summary>Where HA's "Install" on a plug's update entity lands (owned by the host's OTA extension).</summary>
+    public static string FirmwareInstallTopicOf(string hubId, string deviceId) => $"{hubId}/devices/{deviceId}/firmware/install";
+
+    /// <summary>True when an extension owns firmware installs: the update entity offers Install and gets its JSON state from it.</summary>
+    public bool OffersFirmwareInstall { get; init; }
 
     /// <summary>The hub's own retained verdict on a plug's availability (see AvailabilityExtension).</summary>
     public string AvailabilityTopic(string deviceId) => Extensions.AvailabilityExtension.Topic(HubId, deviceId);
@@ -162,6 +170,11 @@ public static class DiscoveryBuilder
             ["stat_t"] = context.FirmwareStateTopic(r.Id),
             ["tit"] = "OpenBeken",
         };
+        if (context.OffersFirmwareInstall)
+        {
+            components["firmware"]!["cmd_t"] = DiscoveryContext.FirmwareInstallTopicOf(context.HubId, r.Id);
+            components["firmware"]!["pl_inst"] = "install";
+        }
 
         var dev = new JsonObject
         {

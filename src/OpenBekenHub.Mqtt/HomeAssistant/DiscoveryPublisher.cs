@@ -68,6 +68,10 @@ internal sealed class DiscoveryPublisher(BridgeContext bridge, DiscoveryContext 
             await RemoveDeviceAsync(device.Id, ct).ConfigureAwait(false);
             return false;
         }
+        if (context.OffersFirmwareInstall)
+        {
+            return true; // the firmware state topic belongs to the extension that offers the install
+        }
         var firmware = DiscoveryBuilder.FirmwareState(device.Record);
         lock (_gate)
         {

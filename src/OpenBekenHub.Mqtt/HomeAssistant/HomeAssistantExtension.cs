@@ -56,7 +56,10 @@ public sealed class HomeAssistantExtension : IBridgeExtension, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(context);
         _bridge = context;
         _logger = context.Loggers.CreateLogger<HomeAssistantExtension>();
-        Context = new DiscoveryContext(_options.DiscoveryPrefix, context.HubId, _hubVersion, string.IsNullOrWhiteSpace(_options.HubBaseUrl) ? null : _options.HubBaseUrl);
+        Context = new DiscoveryContext(_options.DiscoveryPrefix, context.HubId, _hubVersion, string.IsNullOrWhiteSpace(_options.HubBaseUrl) ? null : _options.HubBaseUrl)
+        {
+            OffersFirmwareInstall = _options.FirmwareInstall,
+        };
         _publisher = new DiscoveryPublisher(context, Context);
         _legacy = new LegacyDiscovery(context, _publisher, _options.MigrateLegacyDiscovery, _logger);
         if (!_options.Enabled)

@@ -26,6 +26,9 @@ public sealed class HomeAssistantOptions
     /// <summary>Take over OpenBeken's own per-entity discovery with HA's migrate_discovery procedure.</summary>
     public bool MigrateLegacyDiscovery { get; set; } = true;
 
+    /// <summary>Set by the host when an extension owns firmware installs (OTA): each plug's update entity then offers Install.</summary>
+    public bool FirmwareInstall { get; set; }
+
     /// <summary>Returns one line per problem, naming the configuration key.</summary>
     public IEnumerable<string> Validate()
     {

@@ -51,13 +51,15 @@ public static class TopicRules
         return rules;
     }
 
-    /// <summary>Home Assistant reads everything and writes only commands and its birth message.</summary>
+    /// <summary>Home Assistant reads everything and writes only commands, its birth message and firmware installs.</summary>
     public static IReadOnlyList<AclEntry> ForHomeAssistant() =>
     [
         new(AclAction.Subscribe, "#", true),
         new(AclAction.Publish, "+/+/set", true),
         new(AclAction.Publish, "cmnd/#", true),
         new(AclAction.Publish, $"{HomeAssistantPrefix}/status", true),
+        // "Install" on a plug's update entity (the hub's own topic, <HubId>/devices/<id>/firmware/install)
+        new(AclAction.Publish, "+/devices/+/firmware/install", true),
     ];
 
     public static IReadOnlyList<AclEntry> For(BrokerAccount account) => account.Kind switch

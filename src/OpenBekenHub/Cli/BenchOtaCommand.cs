@@ -1,3 +1,4 @@
+using OpenBekenHub.Mqtt.State;
 using System.CommandLine;
 using System.Diagnostics;
 using OpenBekenHub.Hosting;
@@ -62,7 +63,7 @@ public static class BenchOtaCommand
             {
                 plug.OtaPiecePause = TimeSpan.FromMilliseconds(pauseMs);
             }
-            var registry = app.Services.GetRequiredService<DeviceRegistry>();
+            var registry = app.Services.GetRequiredService<DeviceStateStore>();
             var adopt = Stopwatch.StartNew();
             while (registry.List().Count(d => d.Online && d.Record.Chip is not null) < count && adopt.Elapsed < TimeSpan.FromMinutes(3))
             {

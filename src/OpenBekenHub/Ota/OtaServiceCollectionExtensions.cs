@@ -19,7 +19,10 @@ public static class OtaServiceCollectionExtensions
         services.AddSingleton<RolloutStore>();
         services.AddSingleton<PlugUpdater>();
         services.AddSingleton<RolloutService>();
-        services.AddSingleton<OtaUpdateEntity>(); // for the HA discovery extension to include (not wired here)
+        services.AddSingleton<OtaUpdateEntity>();
+        // Home Assistant's update entity offers Install; this extension owns its state and install topics
+        services.AddSingleton<Mqtt.Extensions.IBridgeExtension, OtaUpdateExtension>();
+        services.PostConfigure<Mqtt.Options.HomeAssistantOptions>(o => o.FirmwareInstall = true);
         services.AddHostedService(sp => sp.GetRequiredService<RolloutService>());
         return services;
     }

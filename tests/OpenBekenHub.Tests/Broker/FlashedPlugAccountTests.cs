@@ -1,3 +1,4 @@
+using OpenBekenHub.Mqtt.State;
 using OpenBekenHub.Hosting;
 using OpenBekenHub.Jobs;
 using OpenBekenHub.Library;
@@ -37,7 +38,7 @@ public sealed class FlashedPlugAccountTests
         Assert.NotNull(account.Confirmed);
         Assert.Equal(plug.FriendlyName, account.DeviceName); // its own discovery ids are allowed
         Assert.True(plug.IsConnected);
-        Assert.NotNull(hub.Service<DeviceRegistry>().FindByTopic(plug.ClientTopic));
+        Assert.NotNull(hub.Service<DeviceStateStore>().FindByTopic(plug.ClientTopic));
         // the password exists only in the plug's flash: not in the accounts file, nor in the job's facts
         var file = await File.ReadAllTextAsync(Path.Combine(hub.DataDirectory, BrokerAccounts.FileName));
         Assert.DoesNotContain("qqqqqqqqqq", file, StringComparison.Ordinal);

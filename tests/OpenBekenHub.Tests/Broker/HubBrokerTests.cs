@@ -1,3 +1,4 @@
+using OpenBekenHub.Mqtt.State;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -77,7 +78,7 @@ public sealed class HubBrokerTests
         await plug.StartAsync();
         var gate = hub.Service<BrokerGate>();
         await Eventually.TrueAsync(() => gate.Refused.Find(settings.ClientTopic) is not null, because: "outside the window the plug is refused and listed");
-        Assert.Null(hub.Service<DeviceRegistry>().FindByTopic(settings.ClientTopic));
+        Assert.Null(hub.Service<DeviceStateStore>().FindByTopic(settings.ClientTopic));
 
         var moved = new TaskCompletionSource<BrokerAccount>(TaskCreationOptions.RunContinuationsAsynchronously);
         gate.PlugMoved += a => moved.TrySetResult(a);
@@ -89,7 +90,7 @@ public sealed class HubBrokerTests
         Assert.Equal(settings.ClientTopic, plug.MqttUsername); // the plug now logs in with its own account…
         await Eventually.TrueAsync(() => plug.IsConnected && hub.Service<BrokerAccounts>().Find(settings.ClientTopic)!.Confirmed is not null,
             because: "…and is connected with it");
-        await Eventually.TrueAsync(() => hub.Service<DeviceRegistry>().FindByTopic(settings.ClientTopic) is not null, TimeSpan.FromSeconds(20), "the hub adopted the plug");
+        await Eventually.TrueAsync(() => hub.Service<DeviceStateStore>().FindByTopic(settings.ClientTopic) is not null, TimeSpan.FromSeconds(20), "the hub adopted the plug");
         Assert.Null(gate.Refused.Find(settings.ClientTopic));
 
         // the window closes; the plug keeps working with its account across reboots, a stranger is refused

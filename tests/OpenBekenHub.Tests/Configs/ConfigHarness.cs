@@ -1,3 +1,4 @@
+using OpenBekenHub.Tests.Broker;
 using OpenBekenHub.Auth;
 using OpenBekenHub.Mqtt.State;
 using System.Net.Http.Headers;
@@ -61,6 +62,7 @@ internal sealed class ConfigHarness : IAsyncDisposable
             ReconnectDelay = TimeSpan.FromMilliseconds(200),
             RestartDelay = TimeSpan.FromMilliseconds(200),
         };
+        settings = Hub.WithOwnAccounts()(settings);
         var plug = new SimulatedPlug(adjust is null ? settings : adjust(settings));
         _plugs.Add(plug);
         await plug.StartAsync();

@@ -1,3 +1,4 @@
+using OpenBekenHub.Tests.Broker;
 using OpenBekenHub.Mqtt.State;
 using System.Net;
 using System.Text.Json;
@@ -22,7 +23,7 @@ public sealed class HistoryApiTests : IAsyncLifetime
     {
         _hub = await HubHost.StartAsync(null, s => s.AddSingleton<TimeProvider>(_clock));
         _fleet = await PlugFleet.StartAsync("127.0.0.1", _hub.Service<EmbeddedBrokerService>().Broker!.Port, 1,
-            new PlugFleetOptions { PowerMeterEvery = 1, BroadcastItemsPerSecond = 50 });
+            new PlugFleetOptions { PowerMeterEvery = 1, BroadcastItemsPerSecond = 50, Customize = _hub.WithOwnAccounts() });
         var plug = _fleet[0];
         plug.Meter!.Load = new MeterLoad(250, Swing: 0);
         plug.Meter.RelayClosed = () => plug.IsRelayOn();

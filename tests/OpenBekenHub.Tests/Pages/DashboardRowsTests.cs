@@ -1,3 +1,5 @@
+using OpenBekenHub.Mqtt.State;
+using OpenBekenHub.Tests.Broker;
 using Microsoft.Playwright;
 using OpenBekenHub.Hosting;
 using OpenBekenHub.Mqtt.Devices;
@@ -19,8 +21,8 @@ public sealed class DashboardRowsTests : IClassFixture<Browser>
     {
         await using var hub = await HubHost.StartAsync();
         var port = hub.Service<EmbeddedBrokerService>().Broker!.Port;
-        await using var first = await PlugFleet.StartAsync("127.0.0.1", port, 1, new PlugFleetOptions { PowerMeterEvery = 0, BroadcastItemsPerSecond = 50 });
-        var registry = hub.Service<DeviceRegistry>();
+        await using var first = await PlugFleet.StartAsync("127.0.0.1", port, 1, new PlugFleetOptions { PowerMeterEvery = 0, BroadcastItemsPerSecond = 50, Customize = hub.WithOwnAccounts() });
+        var registry = hub.Service<DeviceStateStore>();
         await Eventually.TrueAsync(() => registry.List().Count(d => d.Record.Channels.Count > 0) == 1, TimeSpan.FromSeconds(20), "first plug adopted");
 
         var page = await _browser.NewPageAsync(hub.BaseUrl, phone: true);
@@ -31,7 +33,7 @@ public sealed class DashboardRowsTests : IClassFixture<Browser>
         await Assertions.Expect(page.Locator("body[data-live='open']")).ToHaveCountAsync(1);
         await page.EvaluateAsync("window.__noReload = true");
 
-        await using var second = await PlugFleet.StartAsync("127.0.0.1", port, 1, new PlugFleetOptions { FirstIndex = 7, PowerMeterEvery = 0, BroadcastItemsPerSecond = 50 });
+        await using var second = await PlugFleet.StartAsync("127.0.0.1", port, 1, new PlugFleetOptions { FirstIndex = 7, PowerMeterEvery = 0, BroadcastItemsPerSecond = 50, Customize = hub.WithOwnAccounts() });
         var plug = second[0];
         await Eventually.TrueAsync(() => registry.FindByTopic(plug.ClientTopic) is { } d && d.Record.Channels.Count > 0, TimeSpan.FromSeconds(20), "second plug adopted");
         var id = registry.FindByTopic(plug.ClientTopic)!.Id;

@@ -1,3 +1,4 @@
+using OpenBekenHub.Tests.Broker;
 using OpenBekenHub.Mqtt.State;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -39,7 +40,7 @@ public sealed class DevicePageTests : IClassFixture<Browser>, IAsyncLifetime
             PowerMeterEvery = 2,
             BroadcastItemsPerSecond = 50,
             ReconnectDelay = TimeSpan.FromSeconds(1),
-            Customize = s => s with { Ip = $"127.{subnet}.0.{Interlocked.Increment(ref next)}", HttpPort = httpPort, RestartDelay = TimeSpan.FromMilliseconds(300) },
+            Customize = s => _hub.WithOwnAccounts()(s with { Ip = $"127.{subnet}.0.{Interlocked.Increment(ref next)}", HttpPort = httpPort, RestartDelay = TimeSpan.FromMilliseconds(300) }),
         });
         Meter.Meter!.Load = new MeterLoad(100, Swing: 0.2);
         Meter.Meter.RelayClosed = () => Meter.IsRelayOn();

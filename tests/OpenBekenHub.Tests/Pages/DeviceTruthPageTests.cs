@@ -1,3 +1,4 @@
+using OpenBekenHub.Tests.Broker;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -26,7 +27,7 @@ public sealed class DeviceTruthPageTests : IClassFixture<Browser>, IAsyncLifetim
         // the plug's web server wants a password the hub does not have: every /cm call gets HTTP 401
         _hub = await HubHost.StartAsync($"--Bridge:DeviceHttpPort={_plugHttpPort}", "--Bridge:DeviceWebPassword=not-the-plugs", "--Bridge:AvailabilityWindow=00:00:03");
         _fleet = await PlugFleet.StartAsync("127.0.0.1", _hub.Service<EmbeddedBrokerService>().Broker!.Port, 1,
-            new PlugFleetOptions { BroadcastItemsPerSecond = 50, Customize = s => s with { HttpPort = _plugHttpPort, Ip = "127.0.0.1", WebPassword = "plugs-own-pw" } });
+            new PlugFleetOptions { BroadcastItemsPerSecond = 50, Customize = s => _hub.WithOwnAccounts()(s with { HttpPort = _plugHttpPort, Ip = "127.0.0.1", WebPassword = "plugs-own-pw" }) });
         await Eventually.TrueAsync(() => _hub.Service<DeviceStateStore>().List() is [{ Online: true, Record.Ip: not null }], TimeSpan.FromSeconds(20), "the plug adopted with its IP");
     }
 

@@ -1,3 +1,5 @@
+using OpenBekenHub.Mqtt.State;
+using OpenBekenHub.Tests.Broker;
 using System.Net;
 using Microsoft.Playwright;
 using OpenBekenHub.Hosting;
@@ -29,10 +31,10 @@ public sealed class TemplatesPageTests : IClassFixture<Browser>, IAsyncLifetime
             PowerMeterEvery = 0,
             BroadcastItemsPerSecond = 50,
             ReconnectDelay = TimeSpan.FromSeconds(1),
-            Customize = s => s with { Ip = $"127.{subnet}.2.1", HttpPort = httpPort, RestartDelay = TimeSpan.FromMilliseconds(300) },
+            Customize = s => _hub.WithOwnAccounts()(s with { Ip = $"127.{subnet}.2.1", HttpPort = httpPort, RestartDelay = TimeSpan.FromMilliseconds(300) }),
         });
         await _fleet.WaitAllConnectedAsync(TimeSpan.FromSeconds(20));
-        await Eventually.TrueAsync(() => _hub.Service<DeviceRegistry>().List().Any(d => d.Online && d.Record.Ip is not null), TimeSpan.FromSeconds(20), "plug adopted");
+        await Eventually.TrueAsync(() => _hub.Service<DeviceStateStore>().List().Any(d => d.Online && d.Record.Ip is not null), TimeSpan.FromSeconds(20), "plug adopted");
 
         var listPort = FreePort.Next();
         _listUrl = $"http://127.0.0.1:{listPort}/webapp/devices.json";
