@@ -24,9 +24,11 @@ public sealed class FlashedPlugAccountTests
         var profile = await hub.Service<ProfileStore>().SaveAsync(null, new ProfileInput(
             "Home", "HomeWifi", "wifi-pass-123", "127.0.0.1", brokerPort, "homeassistant", "qqqqqqqqqq", "obk_{mac6}", "obks"));
         station.BootPlugOnReboot();
+        hub.Service<FlashStations>().AddSimulated(station.Port, "Simulated station");
         var job = await hub.Service<FlashJobRunner>().StartAsync(new FlashJobRequest
         {
             Port = station.Port, FirmwareId = firmware.Entry!.Id, ProfileId = profile, DeviceName = "Desk plug", CatchSeconds = 20, AdoptSeconds = 60,
+            Pins = new Dictionary<string, OpenBekenHub.Provisioning.Pins.PinChoice> { ["26"] = new("Rel", 1) },
         });
         var state = await job.Completion.Task.WaitAsync(TimeSpan.FromMinutes(4));
         Assert.True(state == JobState.Succeeded, $"job {state}: {job.View().Error}");

@@ -62,8 +62,8 @@ internal sealed class ConfigHarness : IAsyncDisposable
             ReconnectDelay = TimeSpan.FromMilliseconds(200),
             RestartDelay = TimeSpan.FromMilliseconds(200),
         };
-        settings = Hub.WithOwnAccounts()(settings);
-        var plug = new SimulatedPlug(adjust is null ? settings : adjust(settings));
+        // the plug's own account on the hub's broker, as a flash by the hub gives it
+        var plug = new SimulatedPlug(Hub.WithOwnAccounts()(adjust is null ? settings : adjust(settings)));
         _plugs.Add(plug);
         await plug.StartAsync();
         var id = DeviceRecord.IdFromMac(mac);

@@ -34,9 +34,9 @@ internal sealed class JobRig : IAsyncDisposable
 
     public int BrokerPort => Hub.Service<EmbeddedBrokerService>().Broker!.Port;
 
-    public static async Task<JobRig> StartAsync(Action<EmulatorOptions>? configure = null, Action<byte[]>? stock = null)
+    public static async Task<JobRig> StartAsync(Action<EmulatorOptions>? configure = null, Action<byte[]>? stock = null, params string[] hubArgs)
     {
-        var hub = await HubHost.StartAsync();
+        var hub = await HubHost.StartAsync(null, null, hubArgs);
         var station = await FlashStation.StartAsync(EmulatedChip.Bk7231N, configure, stock);
         hub.Service<FlashStations>().AddSimulated(station.Port, "Simulated BK7231N station");
         var firmware = await hub.Service<FirmwareLibrary>().AddAsync("OpenBK7231N_QIO_1.18.0.bin", SyntheticFirmware.Bk7231NQio());
