@@ -36,7 +36,8 @@ public sealed class ReturnToStockTests
         Assert.Equal(Bootloader, reply["start"]!.GetValue<int>());
         Assert.True(reply["regionsWritten"]!.GetValue<int>() > 0);
         Assert.Single(Directory.GetFiles(dir.File("safety"), "*.bin")); // what OpenBeken looked like, read before the first erase
-        Assert.True(station.Pty.Emulator.RunningApp, "the chip was rebooted");
+        // the reboot command is the CLI's last write; the emulator acts on it on its own loop, maybe after the CLI exited
+        await Eventually.TrueAsync(() => station.Pty.Emulator.RunningApp, TimeSpan.FromSeconds(10), "the chip was rebooted");
     }
 
     [Fact]
