@@ -137,6 +137,13 @@ public sealed partial class DeviceStateStore
             {
                 ApplyOneLocked(entry, o, live, now);
             }
+            // a live STATUS 5 answer (stat/<c>/..., never a bare "<c>/mac") proves the plug is connected as much as its birth
+            // does: the retained "connected online" can cross the hub's subscription on the embedded broker and be missed,
+            // and the plug never repeats it
+            if (live && message.Observations.Any(o => o is IdentityReported) && message.Observations.Any(o => o is StatReplied))
+            {
+                entry.Confirmed = true;
+            }
             // Only a connected plug publishes, so its live traffic proves it is online; the LWT "offline" is the broker's.
             if (live && message.Observations is not [ConnectedChanged { Online: false }])
             {
