@@ -14,6 +14,7 @@ namespace OpenBekenHub.Ota;
 internal sealed class OtaUpdateExtension(IServiceProvider services, ILogger<OtaUpdateExtension> logger) : IBridgeExtension, IAsyncDisposable
 {
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan BatchPause = TimeSpan.FromSeconds(1);
 
     private readonly Channel<string> _dirty = Channel.CreateBounded<string>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly ConcurrentDictionary<string, string> _published = new(StringComparer.Ordinal);
@@ -89,10 +90,18 @@ internal sealed class OtaUpdateExtension(IServiceProvider services, ILogger<OtaU
                     // while rollouts run, their plugs' progress moves without any bridge event
                     foreach (var id in await UpdatingDevicesAsync(ct).ConfigureAwait(false)) _dirty.Writer.TryWrite(id);
                 }
+                // one pass per second at most, each device once: a rollout raises many device events, and every state
+                // read touches the store that the rollout itself is writing
+                var batch = new HashSet<string>(StringComparer.Ordinal);
                 while (_dirty.Reader.TryRead(out var id))
+                {
+                    batch.Add(id);
+                }
+                foreach (var id in batch)
                 {
                     await PublishAsync(id, ct).ConfigureAwait(false);
                 }
+                await Task.Delay(BatchPause, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
