@@ -21,6 +21,9 @@ public sealed class ConfigScheduleTests(ITestOutputHelper output)
                 JsonNode.Parse(await h.Api.GetStringAsync($"/api/configs/{id}/versions"))!.AsArray()
                     .Any(v => v!["source"]!.GetValue<string>() == "scheduled"),
             TimeSpan.FromSeconds(90), "a scheduled version of the plug");
+        // the run is recorded once all of its plugs are done, a moment after this plug's version is stored
+        await Eventually.TrueAsync(async () => await h.Hub.Service<ConfigStore>().LastRunAsync("scheduled") is not null,
+            TimeSpan.FromSeconds(30), "the scheduled run recorded");
         var run = await h.Hub.Service<ConfigStore>().LastRunAsync("scheduled");
         Assert.NotNull(run);
         Assert.Equal(0, run.Failed);
