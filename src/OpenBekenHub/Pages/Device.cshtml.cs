@@ -9,7 +9,7 @@ using OpenBekenHub.Provisioning.Pins;
 
 namespace OpenBekenHub.Pages;
 
-public sealed class DeviceModel(OpenBekenBridge bridge, DeviceCommandService commands, TemplateCatalog templates) : PageModel
+public sealed class DeviceModel(OpenBekenBridge bridge, DeviceCommandService commands) : PageModel
 {
     /// <summary>The same projection REST and the live feed use.</summary>
     public DeviceDto Device { get; private set; } = null!;
@@ -63,44 +63,6 @@ public sealed class DeviceModel(OpenBekenBridge bridge, DeviceCommandService com
         var result = await commands.ExecuteAsync(id, command.Trim(), ct);
         ConsoleReply = $"> {command.Trim()}\n{(result.Succeeded ? result.Reply ?? "(sent)" : $"error ({result.HttpStatus}): {result.Error}")}";
         ErrorMessage = result.Succeeded ? null : result.Error;
-        return RedirectToPage(new { id });
-    }
-
-    public async Task<IActionResult> OnPostPinAsync(string id, int pin, int role, int channel, CancellationToken ct)
-    {
-        var pinRole = PinRoles.FindByNumber(role);
-        if (pin is < 0 or > 31 || pinRole is null || channel is < 0 or > 64)
-        {
-            ErrorMessage = "Pin 0-31, a known role and channel 0-64 please.";
-            return RedirectToPage(new { id });
-        }
-        var line = $"backlog {ObkCommands.SetPinRole(pin, pinRole)}; {ObkCommands.SetPinChannel(pin, channel)}";
-        var result = await commands.ExecuteAsync(id, line, ct);
-        Message = result.Succeeded ? $"P{pin} is now {pinRole.ShortName} on channel {channel} (the plug saves it; some roles need a restart)." : null;
-        ErrorMessage = result.Succeeded ? null : result.Error;
-        return RedirectToPage(new { id });
-    }
-
-    public async Task<IActionResult> OnPostTemplateAsync(string id, string template, CancellationToken ct)
-    {
-        try
-        {
-            var pins = (await templates.GetAsync(ct)).GetByName(template).ToPinTemplate();
-            foreach (var line in ObkCommands.ToBacklogs(ObkCommands.ForTemplate(pins)))
-            {
-                var result = await commands.ExecuteAsync(id, line, ct);
-                if (!result.Succeeded)
-                {
-                    ErrorMessage = result.Error;
-                    return RedirectToPage(new { id });
-                }
-            }
-            Message = $"Template '{template}' applied ({pins.Pins.Count} pins). Restart the plug to start the new drivers.";
-        }
-        catch (Exception ex) when (ex is Provisioning.Errors.ProvisioningException or ArgumentException)
-        {
-            ErrorMessage = ex.Message;
-        }
         return RedirectToPage(new { id });
     }
 
