@@ -23,11 +23,11 @@ fi
 log=$(mktemp)
 status=0
 dotnet test OpenBekenHub.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+# the failures again at the end, where a truncated CI log still shows them
+grep -E -A12 '^ +Failed [A-Za-z]' "$log" | cut -c1-300 | head -120 || true
 # one closing line for all test assemblies together
 awk '/^ +Passed: +[0-9]+$/ { p += $2 } /^ +Failed: +[0-9]+$/ { f += $2 } /^ +Skipped: +[0-9]+$/ { s += $2 }
      END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
-# the failures again at the end, where a truncated CI log still shows them
-grep -E -A12 '^ +Failed [A-Za-z]' "$log" | cut -c1-300 | head -120 || true
 rm -f "$log"
 [ "$status" -eq 0 ] || exit "$status"
 
