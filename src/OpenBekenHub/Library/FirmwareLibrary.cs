@@ -45,6 +45,12 @@ public sealed class FirmwareLibrary(HubStore store, IOptions<HubOptions> options
 
     public string Directory => options.Value.FirmwareDirectory;
 
+    /// <summary>Evaluations by SHA-256 and name: a stored file never changes, and evaluating an <c>.rbl</c> decrypts and unpacks it.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<ChipFit>> _fits = new(StringComparer.Ordinal);
+
+    /// <summary>Raised after a file was added or deleted (what "latest" means for a plug may have changed).</summary>
+    public event Action? Changed;
+
     /// <summary>Evaluates a file against each supported chip, as the wizard and the library page show it.</summary>
     public static IReadOnlyList<ChipFit> Evaluate(byte[] data, string fileName) =>
         IsRbl(data) ? EvaluateRbl(RblValidator.Validate(data)) : [.. FlashableChips.Select(chip =>
@@ -127,6 +133,7 @@ public sealed class FirmwareLibrary(HubStore store, IOptions<HubOptions> options
             ("$id", entry.Id), ("$f", entry.FileName), ("$k", entry.Kind), ("$c", entry.Chip), ("$s", entry.Size), ("$h", entry.Sha256),
             ("$v", entry.Verdict), ("$t", entry.Uploaded.ToString("O", CultureInfo.InvariantCulture)), ("$ver", entry.Version), ("$var", entry.Variant));
         await cmd.ExecuteNonQueryAsync(cancellationToken);
+        Changed?.Invoke();
         return new UploadResult(entry, null);
     }
 
@@ -149,7 +156,18 @@ public sealed class FirmwareLibrary(HubStore store, IOptions<HubOptions> options
         foreach (var row in rows)
         {
             var path = row.Path(Directory);
-            result.Add(File.Exists(path) ? row with { Fits = Evaluate(await File.ReadAllBytesAsync(path, cancellationToken), row.FileName) } : row with { Verdict = "File missing" });
+            if (!File.Exists(path))
+            {
+                result.Add(row with { Verdict = "File missing" });
+                continue;
+            }
+            var key = row.Sha256 + "/" + row.FileName;
+            if (!_fits.TryGetValue(key, out var fits))
+            {
+                fits = Evaluate(await File.ReadAllBytesAsync(path, cancellationToken), row.FileName);
+                _fits[key] = fits;
+            }
+            result.Add(row with { Fits = fits });
         }
         return result;
     }
@@ -173,6 +191,10 @@ public sealed class FirmwareLibrary(HubStore store, IOptions<HubOptions> options
         if (File.Exists(path))
         {
             File.Delete(path);
+        }
+        if (deleted)
+        {
+            Changed?.Invoke();
         }
         return deleted;
     }

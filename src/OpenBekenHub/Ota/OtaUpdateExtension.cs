@@ -22,6 +22,7 @@ internal sealed class OtaUpdateExtension(IServiceProvider services, ILogger<OtaU
     private IDisposable? _events;
     private Task? _loop;
     private BridgeContext? _bridge;
+    private Library.FirmwareLibrary? _library;
 
     public string Name => "ota-update-entity";
 
@@ -42,6 +43,9 @@ internal sealed class OtaUpdateExtension(IServiceProvider services, ILogger<OtaU
             foreach (var d in context.State.List()) _dirty.Writer.TryWrite(d.Id);
             return Task.CompletedTask;
         };
+        // a new or deleted library file changes every plug's "latest"
+        _library = services.GetRequiredService<Library.FirmwareLibrary>();
+        _library.Changed += OnLibraryChanged;
         await context.SubscribeAsync(Mqtt.HomeAssistant.DiscoveryContext.FirmwareInstallTopicOf(context.HubId, "+"), OnInstall, ct).ConfigureAwait(false);
         _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
     }
@@ -70,6 +74,11 @@ internal sealed class OtaUpdateExtension(IServiceProvider services, ILogger<OtaU
             }
             _dirty.Writer.TryWrite(deviceId);
         });
+    }
+
+    private void OnLibraryChanged()
+    {
+        foreach (var d in _bridge!.State.List()) _dirty.Writer.TryWrite(d.Id);
     }
 
     private OtaUpdateEntity Entity => services.GetRequiredService<OtaUpdateEntity>();
@@ -141,6 +150,7 @@ internal sealed class OtaUpdateExtension(IServiceProvider services, ILogger<OtaU
     public async Task StopAsync(CancellationToken ct)
     {
         _events?.Dispose();
+        if (_library is not null) _library.Changed -= OnLibraryChanged;
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {

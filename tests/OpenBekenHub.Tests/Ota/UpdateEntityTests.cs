@@ -19,7 +19,6 @@ public sealed class UpdateEntityTests
         await using var bench = await OtaBench.StartAsync(1, _ => "BK7231N");
         var plug = bench.Fleet.Plugs[0];
         plug.OtaPiecePause = TimeSpan.FromMilliseconds(5); // a download of a few seconds, so progress is visible
-        await bench.UploadAsync($"OpenBK7231N_{To}.rbl", SyntheticRbl.Build("BK7231N", To, 200_000));
         var id = bench.IdOf(plug);
         var configTopic = $"homeassistant/device/{id}/config";
 
@@ -47,6 +46,10 @@ public sealed class UpdateEntityTests
         await ha.SubscribeAsync(stateTopic);
 
         IEnumerable<JsonNode> States() => seen.Where(m => m.Topic == stateTopic && m.Payload.Length > 0).Select(m => JsonNode.Parse(m.Payload)!);
+        await Eventually.TrueAsync(() => States().Any(s => (string?)s["installed_version"] == From), TimeSpan.FromSeconds(30), "installed version from the plug");
+
+        // a file added to the library later is the new "latest" at once, without any event from the plug
+        await bench.UploadAsync($"OpenBK7231N_{To}.rbl", SyntheticRbl.Build("BK7231N", To, 200_000));
         await Eventually.TrueAsync(() => States().Any(s => (string?)s["installed_version"] == From && (string?)s["latest_version"] == To),
             TimeSpan.FromSeconds(30), "installed version from the plug, latest from the library");
 
