@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OpenBekenHub.Simulators.Bootloader;
+using OpenBekenHub.TestKit;
 
 namespace OpenBekenHub.Simulators.Tests.Bootloader;
 
@@ -87,7 +88,10 @@ public sealed class FaultTests
     {
         await using var h = EmulatorHarness.For(EmulatedChip.Bk7231N, o => o.Faults.GoSilentAfterReplies = 1);
         await h.LinkAsync();
-        Assert.Empty(await h.ExchangeAsync(LinkCheck, 8, TimeSpan.FromMilliseconds(300)));
+        h.Send(LinkCheck);
+        // the reset must come after the chip decided on that frame, or it would reset before the brown-out it models
+        await Eventually.TrueAsync(() => h.Emulator.FramesReceived >= 2, TimeSpan.FromSeconds(10), "the chip received the second link check");
+        Assert.Empty(await h.ReadAsync(8, TimeSpan.FromMilliseconds(300)));
         h.Emulator.Reset();
         Assert.Equal(LinkReply, Hex.Of(await h.ExchangeAsync(LinkCheck, 8)));
     }
