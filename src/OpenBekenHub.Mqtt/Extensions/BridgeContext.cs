@@ -23,8 +23,8 @@ public sealed class BridgeContext
     private (string Filter, Action<BrokerMessage> Handler)[] _routes = [];
 
     /// <summary>Requests to plugs wait here (bounded: when full, new ones are dropped; every asker retries or has a window).</summary>
-    private readonly Channel<(string Topic, string Payload)> _requests =
-        Channel.CreateBounded<(string, string)>(new BoundedChannelOptions(50_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly Channel<(string Topic, string Payload, MqttQualityOfServiceLevel Qos)> _requests =
+        Channel.CreateBounded<(string, string, MqttQualityOfServiceLevel)>(new BoundedChannelOptions(50_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
     private const int MaxRequestsInFlight = 64;
 
@@ -105,9 +105,13 @@ public sealed class BridgeContext
     /// <summary>
     /// Asks a plug with one of the firmware's own commands (<c>cmnd/&lt;c&gt;/&lt;command&gt;</c>, e.g. <c>STATUS 5</c>,
     /// <c>publishChannels</c>). Never blocks: queued and sent pipelined while connected; false when the queue is full.
+    /// A question is sent at QoS 0: every asker retries or has a window, so waiting for the broker's acknowledgement of
+    /// each one (QoS 1) only delayed the answers (a thousand plugs adopting after a hub restart are 3,000 questions).
+    /// A command that changes the plug (<paramref name="acknowledged"/>) goes at QoS 1.
     /// </summary>
-    public bool Ask(string clientTopic, string command, string payload = "") =>
-        _connection.IsConnected && _requests.Writer.TryWrite((ObkTopics.Command(clientTopic, command), payload));
+    public bool Ask(string clientTopic, string command, string payload = "", bool acknowledged = false) =>
+        _connection.IsConnected && _requests.Writer.TryWrite((ObkTopics.Command(clientTopic, command), payload,
+            acknowledged ? MqttQualityOfServiceLevel.AtLeastOnce : MqttQualityOfServiceLevel.AtMostOnce));
 
     internal async Task RunRequestsAsync(ILogger logger, CancellationToken ct)
     {
@@ -115,10 +119,10 @@ public sealed class BridgeContext
         var failures = 0L;
         try
         {
-            await foreach (var (topic, payload) in _requests.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            await foreach (var (topic, payload, qos) in _requests.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
                 await inFlight.WaitAsync(ct).ConfigureAwait(false);
-                _ = SendAsync(topic, payload);
+                _ = SendAsync(topic, payload, qos);
             }
         }
         catch (OperationCanceledException)
@@ -126,11 +130,11 @@ public sealed class BridgeContext
             // stopping
         }
 
-        async Task SendAsync(string topic, string payload)
+        async Task SendAsync(string topic, string payload, MqttQualityOfServiceLevel qos)
         {
             try
             {
-                await PublishAsync(topic, payload, ct: ct).ConfigureAwait(false);
+                await PublishAsync(topic, payload, qos: qos, ct: ct).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

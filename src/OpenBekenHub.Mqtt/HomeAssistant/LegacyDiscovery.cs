@@ -196,7 +196,7 @@ internal sealed class LegacyDiscovery(BridgeContext bridge, DiscoveryPublisher p
         {
             await bridge.PublishAsync(e.Topic, "", retain: true, ct: ct).ConfigureAwait(false);
         }
-        bridge.Ask(clientTopic, "SetFlag", "27 0");
+        bridge.Ask(clientTopic, "SetFlag", "27 0", acknowledged: true);
         logger.LogInformation("Migrated {Count} OpenBeken discovery entities of {Topic} to device discovery", entities.Count, clientTopic);
         bridge.Bus.Publish(new LegacyDiscoveryFound(DateTimeOffset.UtcNow, clientTopic, entities.Count, Migrated: true));
     }
