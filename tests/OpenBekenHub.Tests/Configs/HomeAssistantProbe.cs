@@ -6,7 +6,10 @@ using OpenBekenHub.Tests.Support;
 
 namespace OpenBekenHub.Tests.Configs;
 
-/// <summary>Plays Home Assistant on a hub's embedded broker: its own account, subscribed to <c>homeassistant/#</c>, records all it receives.</summary>
+/// <summary>
+/// Plays Home Assistant on a hub's embedded broker: its own account, subscribed to <c>homeassistant/#</c> and the hub's
+/// per-device topics (<c>obkhub/devices/#</c>), records all it receives.
+/// </summary>
 internal sealed class HomeAssistantProbe : IAsyncDisposable
 {
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
@@ -26,7 +29,9 @@ internal sealed class HomeAssistantProbe : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await probe._client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("ha-" + Guid.NewGuid().ToString("N")[..8])
             .WithCredentials(ha.Username, ha.Password).Build(), timeout.Token);
-        await probe._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic("homeassistant/#").WithAtLeastOnceQoS()).Build(), timeout.Token);
+        await probe._client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(f => f.WithTopic("homeassistant/#").WithAtLeastOnceQoS())
+            .WithTopicFilter(f => f.WithTopic("obkhub/devices/#").WithAtLeastOnceQoS()).Build(), timeout.Token);
         return probe;
     }
 

@@ -122,13 +122,21 @@ public sealed class ReplacementPlugTests
 
             var aliases = h.Hub.Service<UniqueIdAliasTable>();
             Assert.Equal((idA, idB, (string?)null), (aliases.UniqueIdBase(idB), aliases.ReplacedBy(idA), aliases.ReplacedBy(idB)));
+
+            // forgetting the dead plug does not take its HA device away from the replacement that carries it
+            var firmwareA = $"obkhub/devices/{idA}/firmware";
+            var cleared = ha.Received.Count(m => m.Topic == firmwareA && m.Payload.Length == 0);
+            await h.Hub.Service<OpenBekenHub.Mqtt.OpenBekenBridge>().ForgetAsync(idA, CancellationToken.None);
+            await Eventually.TrueAsync(() => ha.Received.Count(m => m.Topic == firmwareA && m.Payload.Length == 0) > cleared,
+                TimeSpan.FromSeconds(10), "the hub removed what was A's own (its firmware state), after deciding about its discovery topic");
+            AssertCarriesOn(ha.Last(TopicOf(idA))!, idA, idB, topicB);
         }
 
         // after a hub restart (the embedded broker's retained configs are gone too) the same holds
         await using var restarted = await ConfigHarness.StartAsync(data, null, FastAnnounce);
         await using var ha2 = await HomeAssistantProbe.ConnectAsync(restarted.Hub);
         await restarted.AddPlugAsync(MacB, "127.0.0.3");
-        await restarted.AddPlugAsync(MacA, "127.0.0.2");
+        await restarted.AddPlugAsync(MacA, "127.0.0.2"); // the forgotten original connects again: back in the hub, still replaced
         await Eventually.TrueAsync(() => Announces(ha2.Last(TopicOf(idA)), idA, topicB), TimeSpan.FromSeconds(20), "A's HA device announced with B's topics after the restart");
         await BirthAsync(restarted, ha2);
         AssertCarriesOn(ha2.Last(TopicOf(idA))!, idA, idB, topicB);
