@@ -7,6 +7,7 @@ using OpenBekenHub.Mqtt.State;
 using OpenBekenHub.Simulators.Plugs;
 using OpenBekenHub.Store;
 using OpenBekenHub.TestKit;
+using Xunit.Abstractions;
 
 namespace OpenBekenHub.Tests.Configs;
 
@@ -15,7 +16,7 @@ namespace OpenBekenHub.Tests.Configs;
 /// replaced plug's discovery topic with its unique ids, device ids and default entity ids but its own topics; its own
 /// earlier config is removed; the replaced plug is never announced again — across HA births and hub restarts.
 /// </summary>
-public sealed class ReplacementPlugTests
+public sealed class ReplacementPlugTests(ITestOutputHelper output)
 {
     private const string MacA = "02:0b:00:00:0a:01";
     private const string MacB = "02:0b:00:00:0b:02";
@@ -30,8 +31,8 @@ public sealed class ReplacementPlugTests
 
     /// <summary>True when <paramref name="payload"/> is <paramref name="deviceIdA"/>'s HA device driven through <paramref name="plugTopic"/>.</summary>
     private static bool Announces(string? payload, string deviceIdA, string plugTopic) =>
-        !string.IsNullOrEmpty(payload) && Parse(payload)["dev"]!["ids"]![0]!.GetValue<string>() == deviceIdA
-        && Parse(payload)["cmps"]!["relay_1"]!["cmd_t"]!.GetValue<string>() == $"{plugTopic}/1/set";
+        !string.IsNullOrEmpty(payload) && Parse(payload)["dev"]?["ids"]?[0]?.GetValue<string>() == deviceIdA
+        && Parse(payload)["cmps"]?["relay_1"]?["cmd_t"]?.GetValue<string>() == $"{plugTopic}/1/set"; // null-safe: a plug's first config may have no relay yet
 
     private static void AssertCarriesOn(string payload, string idA, string idB, string topicB)
     {
@@ -92,6 +93,7 @@ public sealed class ReplacementPlugTests
             await a.PowerOffAsync(); // the broken plug leaves
             await Eventually.TrueAsync(() => registry.Find(idA)?.Online == false, TimeSpan.FromSeconds(20), "the original plug is offline");
             var restore = await h.RestoreAsync(idA, 1, target: idB, restart: false);
+            var restored = DateTimeOffset.UtcNow;
             Assert.True(restore.IsSuccessStatusCode, await restore.Content.ReadAsStringAsync());
             Assert.Equal("Kitchen_Kettle", b.ShortName);
             Assert.Equal("startDriver NTP\n", Encoding.UTF8.GetString(b.LfsFiles["autoexec.bat"]));
@@ -101,6 +103,8 @@ public sealed class ReplacementPlugTests
             // at once (no birth in between): A's topic carries B, B's own config is gone
             await Eventually.TrueAsync(() => Announces(ha.Last(TopicOf(idA)), idA, topicB) && ha.Last(TopicOf(idB)) == "",
                 TimeSpan.FromSeconds(10), "A's HA device announced with B's topics and B's own config removed");
+            var announced = ha.Received.First(m => m.Topic == TopicOf(idA) && Announces(m.Payload, idA, topicB)).At;
+            output.WriteLine($"replacement announced {(announced - restored).TotalMilliseconds:0} ms after the restore's reply (negative: before it)");
             var config = ha.Last(TopicOf(idA))!;
             AssertCarriesOn(config, idA, idB, topicB);
             Assert.Equal(uniqueIdsOfA, UniqueIds(config)); // HA updates the same entities in place
