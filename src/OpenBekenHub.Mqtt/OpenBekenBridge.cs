@@ -28,15 +28,18 @@ public sealed class OpenBekenBridge : IAsyncDisposable
     private Task? _requests;
 
     public OpenBekenBridge(BrokerEndpoint endpoint, IDeviceStore store, HomeAssistantOptions homeAssistant, BridgeOptions? bridge = null,
-        HubEventBus? bus = null, ILoggerFactory? loggerFactory = null, ReconnectPolicy? reconnect = null, IEnumerable<IBridgeExtension>? extensions = null)
-        : this(() => endpoint, endpoint.ClientId, store, homeAssistant, bridge, bus, loggerFactory, reconnect, extensions)
+        HubEventBus? bus = null, ILoggerFactory? loggerFactory = null, ReconnectPolicy? reconnect = null, IEnumerable<IBridgeExtension>? extensions = null,
+        IHomeAssistantIdentities? identities = null)
+        : this(() => endpoint, endpoint.ClientId, store, homeAssistant, bridge, bus, loggerFactory, reconnect, extensions, identities)
     {
     }
 
     /// <param name="endpoint">Resolved at each connect (the host's embedded broker binds its port before the first one).</param>
     /// <param name="clientId">The hub's MQTT client id, also the base of its own topics.</param>
+    /// <param name="identities">Replacement plugs for Home Assistant (the host's configuration backups); null = none.</param>
     public OpenBekenBridge(Func<BrokerEndpoint> endpoint, string clientId, IDeviceStore store, HomeAssistantOptions homeAssistant, BridgeOptions? bridge = null,
-        HubEventBus? bus = null, ILoggerFactory? loggerFactory = null, ReconnectPolicy? reconnect = null, IEnumerable<IBridgeExtension>? extensions = null)
+        HubEventBus? bus = null, ILoggerFactory? loggerFactory = null, ReconnectPolicy? reconnect = null, IEnumerable<IBridgeExtension>? extensions = null,
+        IHomeAssistantIdentities? identities = null)
     {
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
         var options = bridge ?? new BridgeOptions();
@@ -46,7 +49,7 @@ public sealed class OpenBekenBridge : IAsyncDisposable
         State = new DeviceStateStore(store, Bus, options, factory.CreateLogger<DeviceStateStore>());
         Context = new BridgeContext(Connection, State, Bus, options, homeAssistant, DiscoveryBuilder.SafeId(clientId), factory);
         Availability = new AvailabilityExtension();
-        HomeAssistant = new HomeAssistantExtension(homeAssistant, Version);
+        HomeAssistant = new HomeAssistantExtension(homeAssistant, Version, identities);
         Commands = new DeviceCommandService(options);
         _extensions = [new PersistenceExtension(), new IdentityExtension(), Availability, HomeAssistant, Commands, .. extensions ?? []];
         Connection.MessageReceived += OnMessage;

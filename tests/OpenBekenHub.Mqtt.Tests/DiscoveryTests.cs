@@ -51,6 +51,30 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
+    public void A_replacement_is_announced_as_the_replaced_plug_with_its_legacy_ids_but_its_own_topics()
+    {
+        var replacement = Plug(meter: false) with
+        {
+            Record = Plug(meter: false).Record with { LegacyUniqueIds = new Dictionary<string, string> { ["relay_1"] = "replacement_own_legacy" } },
+        };
+        var identity = new HomeAssistantIdentity("obk_020b000000aa", new Dictionary<string, string> { ["relay_1"] = "Kettle_relay_1" }, null);
+
+        var message = DiscoveryBuilder.ForDevice(replacement, Context, identity);
+
+        Assert.Equal("homeassistant/device/obk_020b000000aa/config", message.Topic);
+        Assert.Empty(DiscoveryValidator.Validate("homeassistant", message.Topic, message.Payload));
+        var o = JsonNode.Parse(message.Payload)!;
+        Assert.Equal("obk_020b000000aa", o["dev"]!["ids"]![0]!.GetValue<string>());
+        var cmps = o["cmps"]!.AsObject();
+        Assert.Equal("Kettle_relay_1", cmps["relay_1"]!["uniq_id"]!.GetValue<string>()); // the replaced plug's legacy id, not the replacement's own
+        Assert.Equal("switch.obk_020b000000aa_relay_1", cmps["relay_1"]!["default_entity_id"]!.GetValue<string>());
+        Assert.Equal("obk_020b000000aa_restart", cmps["restart"]!["uniq_id"]!.GetValue<string>());
+        Assert.Equal("obk00000001/1/set", cmps["relay_1"]!["cmd_t"]!.GetValue<string>());
+        Assert.Equal("obkhub/devices/obk_020b00000001/firmware", cmps["firmware"]!["stat_t"]!.GetValue<string>());
+        Assert.Equal(["obk00000001/connected", "obkhub/devices/obk_020b00000001/availability"], o["avty"]!.AsArray().Select(a => a!["t"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public void Unique_ids_come_from_the_mac_not_from_the_editable_name()
     {
         var a = DiscoveryBuilder.ForDevice(Plug(meter: true), Context);

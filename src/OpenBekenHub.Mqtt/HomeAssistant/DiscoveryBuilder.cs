@@ -36,6 +36,8 @@ public sealed record DiscoveryMessage(string Topic, string Payload);
 /// Builds HA device-based discovery (one retained <c>&lt;prefix&gt;/device/&lt;id&gt;/config</c> per plug with a
 /// <c>cmps</c> map) from a device snapshot. Pure: same input, same output. State and command topics are the plug's
 /// own, availability is the plug's LWT, unique ids come from the MAC (or the legacy ids kept after a migration).
+/// A replacement plug (<see cref="HomeAssistantIdentity"/>) is announced as the plug it replaced: that plug's topic,
+/// device ids, unique and default entity ids, with the replacement's own state, command and availability topics.
 /// </summary>
 public static class DiscoveryBuilder
 {
@@ -55,13 +57,14 @@ public static class DiscoveryBuilder
 
     public static string DeviceTopic(string prefix, string objectId) => $"{prefix}/device/{objectId}/config";
 
-    /// <summary>The discovery message for one plug.</summary>
-    public static DiscoveryMessage ForDevice(DeviceSnapshot device, DiscoveryContext context)
+    /// <summary>The discovery message for one plug, announced as <paramref name="identity"/> (null: as itself).</summary>
+    public static DiscoveryMessage ForDevice(DeviceSnapshot device, DiscoveryContext context, HomeAssistantIdentity? identity = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(context);
         var r = device.Record;
         var c = r.ClientTopic;
+        var ha = new Ids(identity?.BaseId ?? r.Id, identity?.LegacyUniqueIds ?? r.LegacyUniqueIds);
         var components = new JsonObject();
         var relays = r.Channels.Where(ch => ch.Role == ChannelRole.Relay).Select(ch => ch.Channel).Order().ToList();
         foreach (var ch in relays)
@@ -70,8 +73,8 @@ public static class DiscoveryBuilder
             components[key] = new JsonObject
             {
                 ["p"] = "switch",
-                ["uniq_id"] = UniqueId(r, key),
-                ["default_entity_id"] = $"switch.{r.Id}_{key}",
+                ["uniq_id"] = ha.UniqueId(key),
+                ["default_entity_id"] = $"switch.{ha.Base}_{key}",
                 ["name"] = relays.Count == 1 ? null : $"Relay {ch}",
                 ["dev_cla"] = "outlet",
                 ["cmd_t"] = ObkTopics.ChannelSet(c, ch),
@@ -90,8 +93,8 @@ public static class DiscoveryBuilder
             components[key] = new JsonObject
             {
                 ["p"] = "binary_sensor",
-                ["uniq_id"] = UniqueId(r, key),
-                ["default_entity_id"] = $"binary_sensor.{r.Id}_{key}",
+                ["uniq_id"] = ha.UniqueId(key),
+                ["default_entity_id"] = $"binary_sensor.{ha.Base}_{key}",
                 ["name"] = $"Input {ch}",
                 ["stat_t"] = ObkTopics.ChannelGet(c, ch),
                 // OpenBeken's digital inputs are pulled up and active low (its own discovery says the same).
@@ -105,8 +108,8 @@ public static class DiscoveryBuilder
             components[key] = new JsonObject
             {
                 ["p"] = "light",
-                ["uniq_id"] = UniqueId(r, key),
-                ["default_entity_id"] = $"light.{r.Id}_{key}",
+                ["uniq_id"] = ha.UniqueId(key),
+                ["default_entity_id"] = $"light.{ha.Base}_{key}",
                 ["name"] = $"Dimmer {ch}",
                 ["cmd_t"] = ObkTopics.ChannelSet(c, ch),
                 ["stat_t"] = ObkTopics.ChannelGet(c, ch),
@@ -126,8 +129,8 @@ public static class DiscoveryBuilder
                 var sensor = new JsonObject
                 {
                     ["p"] = "sensor",
-                    ["uniq_id"] = UniqueId(r, m.Key),
-                    ["default_entity_id"] = $"sensor.{r.Id}_{m.Key}",
+                    ["uniq_id"] = ha.UniqueId(m.Key),
+                    ["default_entity_id"] = $"sensor.{ha.Base}_{m.Key}",
                     ["dev_cla"] = m.DeviceClass,
                     ["stat_cla"] = m.StateClass,
                     ["stat_t"] = ObkTopics.Reading(c, m.Quantity),
@@ -144,16 +147,16 @@ public static class DiscoveryBuilder
                 components[m.Key] = sensor;
             }
         }
-        components["rssi"] = Diagnostic(r, "rssi", "RSSI", ObkTopics.Reading(c, "rssi"), "signal_strength", "dBm", "measurement");
-        components["uptime"] = Diagnostic(r, "uptime", "Uptime", ObkTopics.Reading(c, "uptime"), "duration", "s", "total_increasing");
-        var ip = Diagnostic(r, "ip", "IP address", ObkTopics.Reading(c, "ip"), null, null, null);
+        components["rssi"] = Diagnostic(ha, "rssi", "RSSI", ObkTopics.Reading(c, "rssi"), "signal_strength", "dBm", "measurement");
+        components["uptime"] = Diagnostic(ha, "uptime", "Uptime", ObkTopics.Reading(c, "uptime"), "duration", "s", "total_increasing");
+        var ip = Diagnostic(ha, "ip", "IP address", ObkTopics.Reading(c, "ip"), null, null, null);
         ip["ic"] = "mdi:ip-network";
         components["ip"] = ip;
         components["restart"] = new JsonObject
         {
             ["p"] = "button",
-            ["uniq_id"] = UniqueId(r, "restart"),
-            ["default_entity_id"] = $"button.{r.Id}_restart",
+            ["uniq_id"] = ha.UniqueId("restart"),
+            ["default_entity_id"] = $"button.{ha.Base}_restart",
             ["dev_cla"] = "restart",
             ["ent_cat"] = "config",
             ["cmd_t"] = ObkTopics.Command(c, "restart"),
@@ -162,8 +165,8 @@ public static class DiscoveryBuilder
         components["firmware"] = new JsonObject
         {
             ["p"] = "update",
-            ["uniq_id"] = UniqueId(r, "firmware"),
-            ["default_entity_id"] = $"update.{r.Id}_firmware",
+            ["uniq_id"] = ha.UniqueId("firmware"),
+            ["default_entity_id"] = $"update.{ha.Base}_firmware",
             ["name"] = "Firmware",
             ["dev_cla"] = "firmware",
             ["ent_cat"] = "diagnostic",
@@ -178,7 +181,7 @@ public static class DiscoveryBuilder
 
         var dev = new JsonObject
         {
-            ["ids"] = new JsonArray(r.Id),
+            ["ids"] = new JsonArray(ha.Base),
             ["name"] = r.DisplayName,
             ["mf"] = "OpenBeken",
             ["mdl"] = "OpenBeken plug",
@@ -215,7 +218,7 @@ public static class DiscoveryBuilder
             ["qos"] = 1,
             ["cmps"] = components,
         };
-        return new DiscoveryMessage(DeviceTopic(context.Prefix, r.Id), payload.ToJsonString());
+        return new DiscoveryMessage(DeviceTopic(context.Prefix, ha.Base), payload.ToJsonString());
     }
 
     /// <summary>The empty retained payload that removes a device (and all its entities) from HA.</summary>
@@ -293,16 +296,19 @@ public static class DiscoveryBuilder
         return chars.Length == 0 ? "_" : new string(chars);
     }
 
-    private static string UniqueId(DeviceRecord r, string key) =>
-        r.LegacyUniqueIds.TryGetValue(key, out var legacy) ? legacy : $"{r.Id}_{key}";
+    /// <summary>The HA device's id and the legacy unique ids that win over <c>&lt;base&gt;_&lt;key&gt;</c>.</summary>
+    private sealed record Ids(string Base, IReadOnlyDictionary<string, string> Legacy)
+    {
+        public string UniqueId(string key) => Legacy.TryGetValue(key, out var legacy) ? legacy : $"{Base}_{key}";
+    }
 
-    private static JsonObject Diagnostic(DeviceRecord r, string key, string name, string topic, string? deviceClass, string? unit, string? stateClass)
+    private static JsonObject Diagnostic(Ids ha, string key, string name, string topic, string? deviceClass, string? unit, string? stateClass)
     {
         var o = new JsonObject
         {
             ["p"] = "sensor",
-            ["uniq_id"] = UniqueId(r, key),
-            ["default_entity_id"] = $"sensor.{r.Id}_{key}",
+            ["uniq_id"] = ha.UniqueId(key),
+            ["default_entity_id"] = $"sensor.{ha.Base}_{key}",
             ["name"] = name,
             ["stat_t"] = topic,
             ["ent_cat"] = "diagnostic",

@@ -22,6 +22,7 @@ public sealed class HomeAssistantExtension : IBridgeExtension, IAsyncDisposable
 
     private readonly HomeAssistantOptions _options;
     private readonly string _hubVersion;
+    private readonly IHomeAssistantIdentities? _identities;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
@@ -35,10 +36,12 @@ public sealed class HomeAssistantExtension : IBridgeExtension, IAsyncDisposable
     private int _announcementsCompleted;
     private int _publishFailures;
 
-    public HomeAssistantExtension(HomeAssistantOptions options, string hubVersion)
+    /// <param name="identities">Replacement plugs announced as the plugs they replaced; null = every plug as itself.</param>
+    public HomeAssistantExtension(HomeAssistantOptions options, string hubVersion, IHomeAssistantIdentities? identities = null)
     {
         _options = options;
         _hubVersion = hubVersion;
+        _identities = identities;
     }
 
     public string Name => "home-assistant";
@@ -60,11 +63,16 @@ public sealed class HomeAssistantExtension : IBridgeExtension, IAsyncDisposable
         {
             OffersFirmwareInstall = _options.FirmwareInstall,
         };
-        _publisher = new DiscoveryPublisher(context, Context);
+        _publisher = new DiscoveryPublisher(context, Context, _identities);
         _legacy = new LegacyDiscovery(context, _publisher, _options.MigrateLegacyDiscovery, _logger);
         if (!_options.Enabled)
         {
             return;
+        }
+        if (_identities is not null)
+        {
+            await _identities.LoadAsync(ct).ConfigureAwait(false); // a replacement's first config already uses the replaced plug's ids
+            _identities.Replaced += OnReplaced;
         }
         await context.SubscribeAsync(_options.BirthTopic, OnBirth, ct).ConfigureAwait(false);
         await context.SubscribeAsync($"{ObkTopics.FirmwareDiscoveryPrefix}/+/+/config", _legacy.Handle, ct).ConfigureAwait(false);
@@ -112,6 +120,13 @@ public sealed class HomeAssistantExtension : IBridgeExtension, IAsyncDisposable
         {
             _logger!.LogWarning("Removing {Id} from Home Assistant failed: {Message}", deviceId, ex.Message);
         }
+    }
+
+    /// <summary>A plug took over another's HA device: announced on the next tick (not at the next birth), whatever was cached.</summary>
+    private void OnReplaced(string deviceId)
+    {
+        _publisher!.Forget(deviceId);
+        MarkDirty(deviceId);
     }
 
     private void MarkDirty(string deviceId)
@@ -270,6 +285,10 @@ public sealed class HomeAssistantExtension : IBridgeExtension, IAsyncDisposable
     public async Task StopAsync(CancellationToken ct)
     {
         _events?.Dispose();
+        if (_identities is not null)
+        {
+            _identities.Replaced -= OnReplaced;
+        }
         if (_bridge is not null)
         {
             _bridge.Connected -= OnConnectedAsync;

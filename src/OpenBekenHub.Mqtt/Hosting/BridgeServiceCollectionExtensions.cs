@@ -19,7 +19,8 @@ public static class BridgeServiceCollectionExtensions
     /// Registers the bridge (<see cref="OpenBekenBridge"/> and its parts) and a hosted service that starts it.
     /// Reads <see cref="IOptions{MqttOptions}"/> (connects to <see cref="MqttOptions.Effective"/>), <see cref="HomeAssistantOptions"/>
     /// and <see cref="BridgeOptions"/>; the host binds those sections. An <see cref="IDeviceStore"/> registered by the host
-    /// wins; otherwise records live in memory. The host starts the embedded broker before this hosted service.
+    /// wins; otherwise records live in memory. An <see cref="IHomeAssistantIdentities"/> registered by the host tells HA
+    /// discovery about replacement plugs. The host starts the embedded broker before this hosted service.
     /// </summary>
     public static IServiceCollection AddOpenBekenBridge(this IServiceCollection services)
     {
@@ -45,7 +46,8 @@ public static class BridgeServiceCollectionExtensions
                 sp.GetRequiredService<IOptions<BridgeOptions>>().Value,
                 sp.GetRequiredService<HubEventBus>(),
                 sp.GetService<ILoggerFactory>(),
-                extensions: sp.GetServices<Extensions.IBridgeExtension>());
+                extensions: sp.GetServices<Extensions.IBridgeExtension>(),
+                identities: sp.GetService<IHomeAssistantIdentities>());
         });
         services.TryAddSingleton(sp => sp.GetRequiredService<OpenBekenBridge>().State);
         services.TryAddSingleton(sp => sp.GetRequiredService<OpenBekenBridge>().Commands);

@@ -6,8 +6,8 @@ namespace OpenBekenHub.Simulators.Plugs;
 
 /// <summary>
 /// The configuration the firmware keeps in flash and serves over its REST API (rest_interface.c): pin roles and
-/// channels (<c>/api/pins</c>), 64 channel types (<c>/api/channelTypes</c>), the short startup command, and the
-/// LittleFS files (<c>/api/lfs/</c>). It survives restarts, as flash does.
+/// channels (<c>/api/pins</c>), 64 channel types (<c>/api/channelTypes</c>) and the short startup command (the LittleFS
+/// files are in SimulatedPlug.LittleFs.cs). It survives restarts, as flash does.
 /// </summary>
 public sealed partial class SimulatedPlug
 {
@@ -17,9 +17,6 @@ public sealed partial class SimulatedPlug
     /// <summary>CHANNEL_MAX: <c>/api/channelTypes</c> lists this many types.</summary>
     public const int ChannelTypeCount = 64;
 
-    /// <summary>Default LittleFS size (32 KiB) less the blocks littlefs keeps for its own metadata.</summary>
-    public const int LfsDataCapacity = 0x8000 - (2 * 0x1000);
-
     /// <summary>The firmware's short startup command buffer (config <c>initCommandLine</c>).</summary>
     public const int StartupCommandMax = 1568;
 
@@ -27,7 +24,6 @@ public sealed partial class SimulatedPlug
     private readonly int[] _pinChannels = new int[GpioCount];
     private readonly int[] _pinChannels2 = new int[GpioCount];
     private readonly int[] _channelTypes = new int[ChannelTypeCount];
-    private SortedDictionary<string, byte[]>? _lfs;
     private string? _startupCommand;
     private bool _pinsLoaded;
 
@@ -58,29 +54,6 @@ public sealed partial class SimulatedPlug
         lock (_gate)
         {
             return _channelTypes[channel];
-        }
-    }
-
-    /// <summary>The LittleFS files (path → bytes); empty when the file system was never created.</summary>
-    public IReadOnlyDictionary<string, byte[]> LfsFiles
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _lfs is null ? new Dictionary<string, byte[]>() : new Dictionary<string, byte[]>(_lfs, StringComparer.Ordinal);
-            }
-        }
-    }
-
-    internal bool LfsPresent
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _lfs is not null;
-            }
         }
     }
 
@@ -141,78 +114,6 @@ public sealed partial class SimulatedPlug
         lock (_gate)
         {
             _startupCommand = text.Length > StartupCommandMax - 1 ? text[..(StartupCommandMax - 1)] : text;
-        }
-    }
-
-    /// <summary>Writes a LittleFS file (creating the file system, as <c>POST /api/lfs/</c> does). False when it is full.</summary>
-    public bool WriteLfsFile(string path, byte[] content)
-    {
-        ArgumentNullException.ThrowIfNull(content);
-        lock (_gate)
-        {
-            _lfs ??= new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-            var used = _lfs.Where(f => f.Key != path).Sum(f => (long)f.Value.Length);
-            if (used + content.Length > LfsDataCapacity)
-            {
-                return false;
-            }
-            _lfs[path] = content;
-            return true;
-        }
-    }
-
-    internal bool DeleteLfsFile(string path)
-    {
-        lock (_gate)
-        {
-            return _lfs is not null && _lfs.Remove(path);
-        }
-    }
-
-    internal byte[]? ReadLfsFile(string path)
-    {
-        lock (_gate)
-        {
-            return _lfs is not null && _lfs.TryGetValue(path, out var content) ? content : null;
-        }
-    }
-
-    /// <summary>Entries directly under <paramref name="folder"/> ("" = root): files (type 1) and folders (type 2).</summary>
-    internal IReadOnlyList<(string Name, int Type, int Size)> ListLfs(string folder)
-    {
-        lock (_gate)
-        {
-            var prefix = folder.Length == 0 ? "" : folder.TrimEnd('/') + "/";
-            var entries = new List<(string, int, int)> { (".", 2, 0), ("..", 2, 0) };
-            var folders = new SortedSet<string>(StringComparer.Ordinal);
-            foreach (var (path, content) in _lfs ?? [])
-            {
-                if (!path.StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-                var rest = path[prefix.Length..];
-                var slash = rest.IndexOf('/', StringComparison.Ordinal);
-                if (slash < 0)
-                {
-                    entries.Add((rest, 1, content.Length));
-                }
-                else
-                {
-                    folders.Add(rest[..slash]);
-                }
-            }
-            entries.AddRange(folders.Select(f => (f, 2, 0)));
-            return entries;
-        }
-    }
-
-    internal bool IsLfsFolder(string path)
-    {
-        lock (_gate)
-        {
-            var prefix = path.TrimEnd('/') + "/";
-            return path.Length == 0 ? _lfs is not null : _lfs?.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal)) == true;
         }
     }
 

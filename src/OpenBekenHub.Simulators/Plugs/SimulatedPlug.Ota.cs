@@ -32,12 +32,8 @@ public enum OtaFailureMode
 /// </summary>
 public sealed partial class SimulatedPlug
 {
-    /// <summary>Default LittleFS size on both chips (0x8000, our_lfs.h).</summary>
-    public const int LittleFsSize = 0x8000;
-
     private const int PieceSize = 255;
     private const int MaxDownload = 2 * 1024 * 1024;
-    private byte[]? _littleFs;
     private byte[]? _downloadArea;
     private int _otaBusy;
     private string? _installedVersion;
@@ -72,48 +68,6 @@ public sealed partial class SimulatedPlug
 
     /// <summary>Number of pull attempts (the config's otaCounter, which also counts failures).</summary>
     public int OtaCounter { get; private set; }
-
-    /// <summary>The LittleFS block (autoexec.bat and friends) as <c>GET /api/fsblock</c> returns it.</summary>
-    public byte[] LittleFsBlock
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return (byte[])(_littleFs ??= EmptyLittleFs()).Clone();
-            }
-        }
-    }
-
-    /// <summary>Writes a file into the (simplified) LittleFS block: <c>name\0length\0content</c> records from offset 0.</summary>
-    public void WriteLittleFsFile(string name, string content)
-    {
-        var record = Encoding.ASCII.GetBytes($"{name}\0{content.Length.ToString(CultureInfo.InvariantCulture)}\0{content}");
-        lock (_gate)
-        {
-            var fs = EmptyLittleFs();
-            record.CopyTo(fs, 0);
-            _littleFs = fs;
-        }
-    }
-
-    /// <summary><c>POST /api/fsblock</c>: writes the block back (and remounts).</summary>
-    internal void RestoreLittleFs(byte[] block)
-    {
-        lock (_gate)
-        {
-            var fs = EmptyLittleFs();
-            block.AsSpan(0, Math.Min(block.Length, fs.Length)).CopyTo(fs);
-            _littleFs = fs;
-        }
-    }
-
-    private static byte[] EmptyLittleFs()
-    {
-        var fs = new byte[LittleFsSize];
-        fs.AsSpan().Fill(0xFF);
-        return fs;
-    }
 
     private (uint OtaStart, uint LfsStart) OtaLayout => Settings.Chip.EndsWith('T') ? (0x132000u, 0x1AB000u) : (0x12A000u, 0x1C8000u);
 
@@ -324,14 +278,9 @@ public sealed partial class SimulatedPlug
     {
         var (otaStart, lfsStart) = OtaLayout;
         var gap = (int)(lfsStart - otaStart);
-        if (area.Length <= gap)
+        if (area.Length > gap)
         {
-            return;
-        }
-        lock (_gate)
-        {
-            var fs = _littleFs ??= EmptyLittleFs();
-            area.AsSpan(gap, Math.Min(fs.Length, area.Length - gap)).CopyTo(fs);
+            _littleFs.WriteRaw(area.AsSpan(gap)); // the file system no longer mounts: its files are gone
         }
     }
 

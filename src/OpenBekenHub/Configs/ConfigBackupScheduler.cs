@@ -19,7 +19,7 @@ internal sealed class ConfigBackupScheduler(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await aliases.LoadAsync(cancellationToken); // before the bridge announces anything
+        await aliases.LoadAsync(cancellationToken); // the HA extension also awaits it before its first announcement
         await base.StartAsync(cancellationToken);
     }
 

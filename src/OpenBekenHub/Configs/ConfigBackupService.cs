@@ -97,7 +97,8 @@ public sealed class ConfigBackupService(
             throw new ConfigRestoreRefusedException($"{target.Name} is offline; a restore needs the plug on the network.");
         }
         var replacement = targetId != sourceDeviceId;
-        if (replacement && devices.Find(sourceDeviceId) is { Online: true } original)
+        var original = devices.Find(sourceDeviceId);
+        if (replacement && original is { Online: true })
         {
             throw new ConfigRestoreRefusedException(
                 $"{original.Name} is still online. A replacement takes over its Home Assistant entities; unplug the original first.");
@@ -114,7 +115,8 @@ public sealed class ConfigBackupService(
         var result = await restorer.RestoreAsync(plug, target.Mac, stored.Snapshot, restart, ct);
         if (result.Ok && replacement)
         {
-            await aliases.SetAsync(targetId, sourceDeviceId, ct);
+            // the alias first: the label copy below is then announced under the original's HA device, not the replacement's own
+            await aliases.SetAsync(targetId, original ?? new ConfigDevice(sourceDeviceId, sourceDeviceId, null, null, null, false, null, null), ct);
             await devices.CopyLabelAsync(sourceDeviceId, targetId, ct);
         }
         logger.LogInformation("Restore of {Source} v{Version} onto {Target}: {Outcome}", sourceDeviceId, version, targetId, result.Ok ? "verified" : result.Error);

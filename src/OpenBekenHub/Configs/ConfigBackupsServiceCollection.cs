@@ -16,7 +16,7 @@ public static class ConfigBackupsServiceCollection
         services.AddSingleton<ConfigRestorer>();
         services.AddSingleton<ConfigStore>();
         services.AddSingleton<UniqueIdAliasTable>();
-        services.AddSingleton<IUniqueIdAliases>(sp => sp.GetRequiredService<UniqueIdAliasTable>());
+        services.AddSingleton<Mqtt.HomeAssistant.IHomeAssistantIdentities>(sp => sp.GetRequiredService<UniqueIdAliasTable>());
         services.AddSingleton<ConfigBackupService>();
         services.AddSingleton<ConfigExport>();
         services.AddSingleton<StockRestoreRunner>();

@@ -7,7 +7,11 @@ using OpenBekenHub.Mqtt.Devices;
 namespace OpenBekenHub.Configs;
 
 /// <summary>A plug as configuration backup needs it: identity, address, and the hub-side name and area.</summary>
-public sealed record ConfigDevice(string Id, string Name, string? Mac, string? Ip, string? Chip, bool Online, string? FriendlyName, string? Area);
+public sealed record ConfigDevice(string Id, string Name, string? Mac, string? Ip, string? Chip, bool Online, string? FriendlyName, string? Area)
+{
+    /// <summary>Its unique ids from OpenBeken's own discovery (kept by a replacement, see <see cref="UniqueIdAliasTable"/>).</summary>
+    public IReadOnlyDictionary<string, string> LegacyUniqueIds { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>How the hub reaches a plug's web server: port and web password (Basic auth as <c>admin</c>).</summary>
 public sealed record PlugHttpAccess(int Port, string? WebPassword);
@@ -46,5 +50,8 @@ internal sealed class RegistryConfigDevices(DeviceStateStore registry, IOptions<
     }
 
     private static ConfigDevice ToDevice(DeviceSnapshot d) =>
-        new(d.Id, d.Record.DisplayName, d.Record.Mac, d.Record.Ip, d.Record.Chip, d.Online, d.Record.FriendlyName, d.Record.Area);
+        new(d.Id, d.Record.DisplayName, d.Record.Mac, d.Record.Ip, d.Record.Chip, d.Online, d.Record.FriendlyName, d.Record.Area)
+        {
+            LegacyUniqueIds = d.Record.LegacyUniqueIds,
+        };
 }

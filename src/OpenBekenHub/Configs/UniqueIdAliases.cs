@@ -1,67 +1,138 @@
-using System.Collections.Concurrent;
+using OpenBekenHub.Mqtt.HomeAssistant;
 using OpenBekenHub.Store;
 
 namespace OpenBekenHub.Configs;
 
 /// <summary>
-/// Which id a device's Home Assistant unique ids are built from. A replacement plug (restored from another plug's
-/// configuration) keeps the replaced plug's base, so HA keeps its entities, history and automations.
-/// The HA extension builds <c>uniq_id</c> as <c>UniqueIdBase(deviceId) + "_" + key</c> instead of <c>deviceId + "_" + key</c>.
+/// Replacement plugs and the Home Assistant device they carry on (the bridge's <see cref="IHomeAssistantIdentities"/>).
+/// A replacement (restored from another plug's configuration) is announced as the plug it replaced, so HA keeps its
+/// entities, history and automations; the replaced plug is not announced again. A chain (C replaces B, which replaced
+/// A) resolves to A, and the newest replacement of a plug is the one that carries it. In memory (read on every
+/// discovery build), persisted in the store.
 /// </summary>
-public interface IUniqueIdAliases
+public sealed class UniqueIdAliasTable(ConfigStore store, TimeProvider time) : IHomeAssistantIdentities
 {
-    /// <summary>The base for <paramref name="deviceId"/>'s unique ids: the replaced plug's base, else the device id itself.</summary>
-    string UniqueIdBase(string deviceId);
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _writes = new(1, 1);
+    private Task? _load;
+    private View _view = View.Of([]);
 
-    /// <summary>The device that took over <paramref name="deviceId"/>'s unique ids, or null (then announce it as usual).</summary>
-    string? ReplacedBy(string deviceId);
-}
+    public event Action<string>? Replaced;
 
-/// <summary>The aliases in memory (read on every discovery build), persisted in the store.</summary>
-public sealed class UniqueIdAliasTable(ConfigStore store, TimeProvider time) : IUniqueIdAliases
-{
-    private readonly ConcurrentDictionary<string, UniqueIdAlias> _byDevice = new(StringComparer.Ordinal);
+    public IReadOnlyList<UniqueIdAlias> All => [.. Volatile.Read(ref _view).ByDevice.Values.OrderBy(a => a.DeviceId, StringComparer.Ordinal)];
 
-    public string UniqueIdBase(string deviceId) => _byDevice.TryGetValue(deviceId, out var a) ? a.UniqueIdBase : deviceId;
-
-    public string? ReplacedBy(string deviceId) =>
-        _byDevice.Values.Where(a => a.ReplacedDeviceId == deviceId).OrderByDescending(a => a.Created).Select(a => a.DeviceId).FirstOrDefault();
-
-    public IReadOnlyList<UniqueIdAlias> All => [.. _byDevice.Values.OrderBy(a => a.DeviceId, StringComparer.Ordinal)];
-
-    public async Task LoadAsync(CancellationToken ct)
+    public HomeAssistantIdentity? Of(string deviceId)
     {
-        foreach (var alias in await store.AliasesAsync(ct))
+        var view = Volatile.Read(ref _view);
+        view.ByDevice.TryGetValue(deviceId, out var alias);
+        var baseId = alias?.UniqueIdBase ?? deviceId;
+        var holder = view.HolderOf.GetValueOrDefault(baseId, baseId);
+        if (alias is null && holder == deviceId)
         {
-            _byDevice[alias.DeviceId] = alias;
+            return null; // neither a replacement nor replaced
+        }
+        return new HomeAssistantIdentity(baseId, alias?.LegacyUniqueIds ?? view.LegacyOf(baseId), holder == deviceId ? null : holder);
+    }
+
+    /// <summary>The id <paramref name="deviceId"/>'s HA device and unique ids are built from.</summary>
+    public string UniqueIdBase(string deviceId) => Of(deviceId)?.BaseId ?? deviceId;
+
+    /// <summary>The plug that carries <paramref name="deviceId"/>'s HA device now, or null.</summary>
+    public string? ReplacedBy(string deviceId) => Of(deviceId)?.ReplacedBy;
+
+    /// <summary>The plug <paramref name="deviceId"/> was restored from as a replacement, or null.</summary>
+    public string? Replaces(string deviceId) => Volatile.Read(ref _view).ByDevice.TryGetValue(deviceId, out var a) ? a.ReplacedDeviceId : null;
+
+    public Task LoadAsync(CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            _load ??= LoadOnceAsync();
+        }
+        return _load.WaitAsync(ct);
+    }
+
+    private async Task LoadOnceAsync()
+    {
+        var loaded = await store.AliasesAsync(CancellationToken.None);
+        lock (_gate)
+        {
+            _view = View.Of(loaded);
         }
     }
 
     /// <summary>
-    /// <paramref name="replacementId"/> now stands for <paramref name="originalId"/>; a chain (C replaces B, which
-    /// replaced A) resolves to A's base, so HA sees one continuous device.
+    /// <paramref name="replacement"/> now carries <paramref name="original"/>'s HA device: its id base (A's for a
+    /// chain) and its legacy unique ids. Raises <see cref="Replaced"/> so the replacement is announced at once.
     /// </summary>
-    public async Task SetAsync(string replacementId, string originalId, CancellationToken ct)
+    public async Task SetAsync(string replacement, ConfigDevice original, CancellationToken ct)
     {
-        if (replacementId == originalId)
+        ArgumentNullException.ThrowIfNull(original);
+        if (replacement == original.Id)
         {
-            throw new ArgumentException("a plug cannot replace itself", nameof(replacementId));
+            throw new ArgumentException("a plug cannot replace itself", nameof(replacement));
         }
-        var alias = new UniqueIdAlias(replacementId, UniqueIdBase(originalId), originalId, time.GetUtcNow());
-        await store.SetAliasAsync(alias, ct);
-        _byDevice[replacementId] = alias;
+        await LoadAsync(ct);
+        var predecessor = Of(original.Id);
+        var alias = new UniqueIdAlias(replacement, predecessor?.BaseId ?? original.Id, original.Id, time.GetUtcNow())
+        {
+            LegacyUniqueIds = predecessor?.LegacyUniqueIds ?? original.LegacyUniqueIds,
+        };
+        await PutAsync(alias, overwrite: true, ct);
+        Replaced?.Invoke(replacement);
     }
 
     /// <summary>Merges an alias from an import (an existing one for the same device wins).</summary>
     public async Task<bool> ImportAsync(UniqueIdAlias alias, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(alias);
-        if (_byDevice.ContainsKey(alias.DeviceId))
+        await LoadAsync(ct);
+        if (!await PutAsync(alias with { LegacyUniqueIds = alias.LegacyUniqueIds ?? new Dictionary<string, string>() }, overwrite: false, ct))
         {
             return false;
         }
-        await store.SetAliasAsync(alias, ct);
-        _byDevice[alias.DeviceId] = alias;
+        Replaced?.Invoke(alias.DeviceId);
         return true;
+    }
+
+    private async Task<bool> PutAsync(UniqueIdAlias alias, bool overwrite, CancellationToken ct)
+    {
+        await _writes.WaitAsync(ct);
+        try
+        {
+            var current = Volatile.Read(ref _view).ByDevice;
+            if (!overwrite && current.ContainsKey(alias.DeviceId))
+            {
+                return false;
+            }
+            await store.SetAliasAsync(alias, ct);
+            var next = new Dictionary<string, UniqueIdAlias>(current, StringComparer.Ordinal) { [alias.DeviceId] = alias };
+            lock (_gate)
+            {
+                _view = View.Of(next.Values);
+            }
+            return true;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>An immutable view, swapped whole: readers (every discovery build) never lock.</summary>
+    private sealed record View(IReadOnlyDictionary<string, UniqueIdAlias> ByDevice, IReadOnlyDictionary<string, string> HolderOf)
+    {
+        /// <summary>The newest alias per base carries that HA device.</summary>
+        public static View Of(IEnumerable<UniqueIdAlias> aliases)
+        {
+            var byDevice = aliases.ToDictionary(a => a.DeviceId, StringComparer.Ordinal);
+            var holders = byDevice.Values.GroupBy(a => a.UniqueIdBase, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.MaxBy(a => a.Created)!.DeviceId, StringComparer.Ordinal);
+            return new View(byDevice, holders);
+        }
+
+        /// <summary>A replaced first plug's legacy ids, as its replacements stored them.</summary>
+        public IReadOnlyDictionary<string, string> LegacyOf(string baseId) =>
+            ByDevice.Values.Where(a => a.UniqueIdBase == baseId).MaxBy(a => a.Created)?.LegacyUniqueIds ?? new Dictionary<string, string>();
     }
 }

@@ -9,10 +9,16 @@ using OpenBekenHub.Provisioning.Pins;
 
 namespace OpenBekenHub.Pages;
 
-public sealed class DeviceModel(OpenBekenBridge bridge, DeviceCommandService commands) : PageModel
+public sealed class DeviceModel(OpenBekenBridge bridge, DeviceCommandService commands, Configs.UniqueIdAliasTable aliases) : PageModel
 {
     /// <summary>The same projection REST and the live feed use.</summary>
     public DeviceDto Device { get; private set; } = null!;
+
+    /// <summary>The plug this one was restored from as a replacement (id, name), or null.</summary>
+    public (string Id, string Name)? Replaces { get; private set; }
+
+    /// <summary>The plug that carries this one's Home Assistant device now (id, name), or null.</summary>
+    public (string Id, string Name)? ReplacedBy { get; private set; }
 
     public bool BrokerConnected => bridge.IsConnected;
 
@@ -35,8 +41,13 @@ public sealed class DeviceModel(OpenBekenBridge bridge, DeviceCommandService com
             return NotFound();
         }
         Device = DeviceDto.From(device);
+        Replaces = Named(aliases.Replaces(id));
+        ReplacedBy = Named(aliases.ReplacedBy(id));
         return Page();
     }
+
+    private (string Id, string Name)? Named(string? id) =>
+        id is null ? null : (id, bridge.State.Find(id)?.Record.DisplayName ?? id);
 
     /// <summary>The user approves an identity move: the device takes the client topic its MAC was reported on.</summary>
     public IActionResult OnPostApproveMove(string id)

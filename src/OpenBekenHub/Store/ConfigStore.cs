@@ -11,8 +11,14 @@ public sealed record ConfigCheck(string DeviceId, DateTimeOffset Checked, string
 
 public sealed record ConfigRun(long Id, string Trigger, DateTimeOffset Started, DateTimeOffset Finished, int Created, int Unchanged, int Failed);
 
-/// <summary>A replacement plug whose Home Assistant entities keep the unique ids of the plug it replaced.</summary>
-public sealed record UniqueIdAlias(string DeviceId, string UniqueIdBase, string ReplacedDeviceId, DateTimeOffset Created);
+/// <summary>
+/// A replacement plug whose Home Assistant entities keep the unique ids of the plug it replaced: the first plug's id
+/// (<see cref="UniqueIdBase"/>) and its unique ids from OpenBeken's own discovery (<see cref="LegacyUniqueIds"/>).
+/// </summary>
+public sealed record UniqueIdAlias(string DeviceId, string UniqueIdBase, string ReplacedDeviceId, DateTimeOffset Created)
+{
+    public IReadOnlyDictionary<string, string> LegacyUniqueIds { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// Configuration versions per plug (a new one only when the content hash differs from the newest), the last check per
@@ -134,22 +140,25 @@ public sealed class ConfigStore(HubStore store)
         await using var c = await store.OpenAsync(ct);
         using var cmd = c.Command(
             """
-            INSERT INTO unique_id_aliases(device_id, unique_id_base, replaced_device_id, created_utc) VALUES ($d, $b, $r, $t)
-            ON CONFLICT(device_id) DO UPDATE SET unique_id_base = excluded.unique_id_base, replaced_device_id = excluded.replaced_device_id, created_utc = excluded.created_utc;
+            INSERT INTO unique_id_aliases(device_id, unique_id_base, replaced_device_id, created_utc, legacy_unique_ids) VALUES ($d, $b, $r, $t, $l)
+            ON CONFLICT(device_id) DO UPDATE SET unique_id_base = excluded.unique_id_base, replaced_device_id = excluded.replaced_device_id,
+                created_utc = excluded.created_utc, legacy_unique_ids = excluded.legacy_unique_ids;
             """, null,
-            ("$d", alias.DeviceId), ("$b", alias.UniqueIdBase), ("$r", alias.ReplacedDeviceId), ("$t", Iso(alias.Created)));
+            ("$d", alias.DeviceId), ("$b", alias.UniqueIdBase), ("$r", alias.ReplacedDeviceId), ("$t", Iso(alias.Created)),
+            ("$l", System.Text.Json.JsonSerializer.Serialize(alias.LegacyUniqueIds)));
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<IReadOnlyList<UniqueIdAlias>> AliasesAsync(CancellationToken ct = default)
     {
         await using var c = await store.OpenAsync(ct);
-        using var cmd = c.Command("SELECT device_id, unique_id_base, replaced_device_id, created_utc FROM unique_id_aliases ORDER BY device_id;");
+        using var cmd = c.Command("SELECT device_id, unique_id_base, replaced_device_id, created_utc, legacy_unique_ids FROM unique_id_aliases ORDER BY device_id;");
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<UniqueIdAlias>();
         while (await r.ReadAsync(ct))
         {
-            list.Add(new UniqueIdAlias(r.GetString(0), r.GetString(1), r.GetString(2), Parse(r.GetString(3))));
+            var legacy = r.IsDBNull(4) ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(4));
+            list.Add(new UniqueIdAlias(r.GetString(0), r.GetString(1), r.GetString(2), Parse(r.GetString(3))) { LegacyUniqueIds = legacy ?? [] });
         }
         return list;
     }

@@ -203,6 +203,10 @@ internal static class Migrations
             created_utc TEXT NOT NULL
         );
         """,
+        // 10: a replacement plug keeps the replaced plug's legacy (OpenBeken discovery) unique ids, as JSON
+        """
+        ALTER TABLE unique_id_aliases ADD COLUMN legacy_unique_ids TEXT;
+        """,
     ];
 
     public static int LatestVersion => Steps.Count;

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using OpenBekenHub.Simulators.Images;
@@ -175,15 +176,17 @@ public sealed class SimulatedPlugOtaTests
     }
 
     [Fact]
-    public async Task Push_ota_writes_without_reboot_a_long_file_overwrites_littlefs_and_fsblock_restores_it()
+    public async Task A_file_written_through_api_lfs_is_gone_after_an_oversized_push_ota_and_back_when_the_fsblock_is_restored()
     {
         var httpPort = FreePort.Next();
         var (broker, plug, probe) = await StartAsync("BK7231T", httpPort: httpPort);
         try
         {
-            plug.WriteLittleFsFile("autoexec.bat", "startDriver NTP\r\n");
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
-            var backup = await http.GetByteArrayAsync("/api/fsblock");
+            var written = await http.PostAsync("/api/lfs/autoexec.bat", new StringContent("startDriver NTP\r\n"));
+            Assert.Equal("{\"fname\":\"autoexec.bat\",\"size\":17}", await written.Content.ReadAsStringAsync());
+            var backup = await http.GetByteArrayAsync("/api/fsblock"); // one LittleFS: the block holds the file /api/lfs wrote
+            Assert.Equal(SimulatedPlug.LittleFsSize, backup.Length);
             Assert.Equal(plug.LittleFsBlock, backup);
 
             var file = SyntheticRbl.Build("BK7231T", "1.18.231", 500_000); // longer than T's 495,616-byte gap
@@ -192,15 +195,47 @@ public sealed class SimulatedPlugOtaTests
             var reply = await (await http.PostAsync("/api/ota", content)).Content.ReadAsStringAsync();
             Assert.Equal($"{{\"size\":{file.Length}}}", reply);
             Assert.True(plug.IsConnected); // no reboot on Beken
-            Assert.NotEqual(backup, plug.LittleFsBlock);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/lfs/autoexec.bat")).StatusCode); // overwritten: no file system
+            Assert.Empty(plug.LfsFiles);
 
             await http.PostAsync("/api/reboot", null);
             await Eventually.TrueAsync(() => plug.FirmwareVersion == "1.18.231" && plug.IsConnected, Wait, "installed on reboot");
             Assert.NotEqual(backup, await http.GetByteArrayAsync("/api/fsblock"));
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/api/lfs/")).StatusCode);
 
             using var restore = new ByteArrayContent(backup);
             await http.PostAsync("/api/fsblock", restore);
             Assert.Equal(backup, plug.LittleFsBlock);
+            Assert.Equal("startDriver NTP\r\n", await http.GetStringAsync("/api/lfs/autoexec.bat"));
+        }
+        finally
+        {
+            await Stop(broker, plug, probe);
+        }
+    }
+
+    [Theory]
+    [InlineData("BK7231T", 500_000, false)] // longer than T's 495,616-byte gap before LittleFS
+    [InlineData("BK7231T", 60_000, true)]
+    [InlineData("BK7231N", 500_000, true)] // N's gap is 647,168 bytes
+    public async Task An_ota_http_pull_keeps_the_files_of_api_lfs_only_when_the_package_stops_short_of_littlefs(string chip, int size, bool kept)
+    {
+        var httpPort = FreePort.Next();
+        var (broker, plug, probe) = await StartAsync(chip, httpPort: httpPort);
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+            (await http.PostAsync("/api/lfs/autoexec.bat", new StringContent("startDriver NTP\n"))).EnsureSuccessStatusCode();
+            var file = SyntheticRbl.Build(chip, "1.18.231", size);
+            Assert.Equal(!kept, file.Length > (chip == "BK7231T" ? 495_616 : 647_168)); // the case is what it says
+            await using var server = new OtaFileServer(file);
+
+            await probe.PublishAsync($"cmnd/{plug.ClientTopic}/ota_http", server.Url());
+            await Eventually.TrueAsync(() => plug.FirmwareVersion == "1.18.231" && plug.IsConnected, Wait, "installed and back");
+
+            var reply = await http.GetAsync("/api/lfs/autoexec.bat");
+            Assert.Equal(kept ? HttpStatusCode.OK : HttpStatusCode.NotFound, reply.StatusCode);
+            Assert.Equal(kept, plug.LfsFiles.ContainsKey("autoexec.bat"));
         }
         finally
         {

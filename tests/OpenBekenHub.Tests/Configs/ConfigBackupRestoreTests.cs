@@ -83,50 +83,6 @@ public sealed class ConfigBackupRestoreTests
     }
 
     [Fact]
-    public async Task Restore_onto_a_replacement_plug_gives_it_the_config_and_name_and_keeps_the_HA_unique_ids()
-    {
-        using var data = new TempDir("cfg-replace");
-        string idA, idB;
-        await using (var h = await ConfigHarness.StartAsync(data))
-        {
-            var (a, aId) = await h.AddPlugAsync(MacA, "127.0.0.2");
-            idA = aId;
-            a.WriteLfsFile("autoexec.bat", Encoding.UTF8.GetBytes("startDriver NTP\n"));
-            a.Execute("ShortName Kitchen_Kettle");
-            var registry = h.Hub.Service<DeviceStateStore>();
-            await registry.UpdateAsync(idA, "Kettle", "Kitchen", CancellationToken.None);
-            Assert.Equal("created", (await h.BackupAsync(idA))[0]!["outcome"]!.GetValue<string>());
-
-            var (b, bId) = await h.AddPlugAsync(MacB, "127.0.0.3");
-            idB = bId;
-            var refused = await h.RestoreAsync(idA, 1, target: idB);
-            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode); // the original is still online: two plugs would claim one HA device
-            Assert.Contains("still online", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-
-            await a.PowerOffAsync(); // the broken plug leaves
-            await Eventually.TrueAsync(() => registry.Find(idA)?.Online == false, TimeSpan.FromSeconds(20), "the original plug is offline");
-            var restore = await h.RestoreAsync(idA, 1, target: idB, restart: false);
-            Assert.True(restore.IsSuccessStatusCode, await restore.Content.ReadAsStringAsync());
-
-            Assert.Equal("Kitchen_Kettle", b.ShortName);
-            Assert.Equal("startDriver NTP\n", Encoding.UTF8.GetString(b.LfsFiles["autoexec.bat"]));
-            Assert.Equal(Enumerable.Range(0, SimulatedPlug.GpioCount).Select(a.GetPin), Enumerable.Range(0, SimulatedPlug.GpioCount).Select(b.GetPin));
-            Assert.Equal(("Kettle", "Kitchen"), (registry.Find(idB)!.Record.FriendlyName, registry.Find(idB)!.Record.Area));
-
-            var aliases = h.Hub.Service<IUniqueIdAliases>();
-            Assert.Equal(idA, aliases.UniqueIdBase(idB));   // B's entities are announced as obk_<A's MAC>_relay_1 ...
-            Assert.Equal(idB, aliases.ReplacedBy(idA));     // ... and A's own announcement gives way to B
-            Assert.Equal(idA, aliases.UniqueIdBase(idA));
-        }
-
-        // the alias is stored: after a hub restart the replacement still uses the original's unique ids
-        await using var restarted = await ConfigHarness.StartAsync(data);
-        Assert.Equal(idA, restarted.Hub.Service<IUniqueIdAliases>().UniqueIdBase(idB));
-        var listed = JsonNode.Parse(await restarted.Api.GetStringAsync("/api/configs/aliases"))!.AsArray();
-        Assert.Equal(idB, listed.Single()!["deviceId"]!.GetValue<string>());
-    }
-
-    [Fact]
     public async Task A_plug_with_a_web_password_needs_it_and_a_401_is_reported_as_the_failure_it_is()
     {
         await using (var h = await ConfigHarness.StartAsync())

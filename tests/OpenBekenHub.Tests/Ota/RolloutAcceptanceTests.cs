@@ -120,9 +120,12 @@ public sealed class RolloutAcceptanceTests
         var httpPort = FreePort.Next();
         await using var bench = await OtaBench.StartAsync(2, _ => "BK7231T", httpPort);
         var before = new Dictionary<SimulatedPlug, byte[]>();
+        static HttpClient Web(SimulatedPlug plug, int port) => new() { BaseAddress = new Uri($"http://{plug.Settings.Ip}:{port}") };
         foreach (var plug in bench.Fleet.Plugs)
         {
-            plug.WriteLittleFsFile("autoexec.bat", $"startDriver NTP\r\nsetChannel 1 {plug.ClientTopic.Length}\r\n");
+            // written as a user or the configuration restore does it; the same LittleFS the OTA overwrites
+            using var web = Web(plug, httpPort);
+            (await web.PostAsync("/api/lfs/autoexec.bat", new StringContent($"startDriver NTP\r\nsetChannel 1 {plug.ClientTopic.Length}\r\n"))).EnsureSuccessStatusCode();
             before[plug] = plug.LittleFsBlock;
         }
         // 500,000 raw bytes do not compress: the .rbl is longer than T's 495,616-byte gap before LittleFS
@@ -138,6 +141,8 @@ public sealed class RolloutAcceptanceTests
             Assert.Equal(("ok", "LittleFS backed up and restored"), (result, reason));
             Assert.Equal(To, plug.FirmwareVersion);
             Assert.Equal(before[plug], plug.LittleFsBlock);
+            using var web = Web(plug, httpPort);
+            Assert.Equal($"startDriver NTP\r\nsetChannel 1 {plug.ClientTopic.Length}\r\n", await web.GetStringAsync("/api/lfs/autoexec.bat"));
             Assert.Equal(1, plug.OtaCounter);
         }
     }
