@@ -51,9 +51,10 @@ public static class BenchBridgeCommand
         var window = new Option<double>("--window") { Description = "HA re-announce jitter window in seconds", DefaultValueFactory = _ => 30 };
         var samples = new Option<int>("--samples") { Description = "State-change latency samples", DefaultValueFactory = _ => 500 };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
+        var batch = new Option<int>("--dynsec-batch") { Description = "mosquitto-dynsec: plug accounts per control message (1 = one message per plug)", DefaultValueFactory = _ => Hosting.DynSecSync.BatchSize };
         var existing = new Option<string?>("--existing") { Description = "host:port of a broker that already has the plugs (e.g. started with 'obkhub simulate plugs'); --counts then gives their number" };
         var command = new Command("bridge", "Benchmark the MQTT bridge with 1,000-10,000 simulated plugs (announce time, added latency, RSS)");
-        foreach (var option in new Option[] { counts, brokers, window, samples, json, existing })
+        foreach (var option in new Option[] { counts, brokers, window, samples, json, existing, batch })
         {
             command.Options.Add(option);
         }
@@ -79,7 +80,7 @@ public static class BenchBridgeCommand
                     await Console.Error.WriteLineAsync($"bench bridge: {n} plugs on {broker} ...");
                     try
                     {
-                        var result = await RunAsync(broker, n, TimeSpan.FromSeconds(r.GetValue(window)), r.GetValue(samples), Console.Error, ct);
+                        var result = await RunAsync(broker, n, TimeSpan.FromSeconds(r.GetValue(window)), r.GetValue(samples), Console.Error, ct, dynsecBatch: Math.Max(1, r.GetValue(batch)));
                         results.Add(result);
                         await Console.Error.WriteLineAsync(JsonSerializer.Serialize(result, JsonOut));
                     }
@@ -117,14 +118,14 @@ public static class BenchBridgeCommand
 
     /// <summary>Runs one configuration: <paramref name="broker"/> is one of <see cref="Brokers"/>.</summary>
     public static async Task<BenchBridgeResult> RunAsync(string broker, int plugs, TimeSpan window, int samples, TextWriter log, CancellationToken ct,
-        string host = "127.0.0.1", int? existingPort = null)
+        string host = "127.0.0.1", int? existingPort = null, int dynsecBatch = Hosting.DynSecSync.BatchSize)
     {
         ArgumentNullException.ThrowIfNull(log);
         using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
             .AddSimpleConsole(o => o.SingleLine = true)
             .SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
         var port = existingPort ?? BenchSupport.FreePort();
-        await using var accounts = existingPort is null ? await StartBrokerAsync(broker, port, plugs, loggers, log, ct) : new BenchOpenBroker(null);
+        await using var accounts = existingPort is null ? await StartBrokerAsync(broker, port, plugs, dynsecBatch, loggers, log, ct) : new BenchOpenBroker(null);
         if (!double.IsNaN(accounts.ProvisionSeconds))
         {
             await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  creating {plugs} plug accounts on {broker} took {accounts.ProvisionSeconds:0.0} s"));
@@ -249,7 +250,7 @@ public static class BenchBridgeCommand
     /// <summary>A wait bound that grows with the fleet: at least 2 minutes, else <paramref name="perThousand"/> seconds per 1,000 plugs.</summary>
     private static TimeSpan Bound(int plugs, double perThousand) => TimeSpan.FromSeconds(Math.Max(120, plugs * perThousand / 1000));
 
-    private static async Task<IBenchBroker> StartBrokerAsync(string kind, int port, int plugs, Microsoft.Extensions.Logging.ILoggerFactory loggers, TextWriter log, CancellationToken ct)
+    private static async Task<IBenchBroker> StartBrokerAsync(string kind, int port, int plugs, int dynsecBatch, Microsoft.Extensions.Logging.ILoggerFactory loggers, TextWriter log, CancellationToken ct)
     {
         switch (kind)
         {
@@ -262,7 +263,7 @@ public static class BenchBridgeCommand
             case "mosquitto":
                 return new BenchOpenBroker(await BenchMosquitto.StartAsync(port, Directory.CreateTempSubdirectory("obkhub-bench-"), "allow_anonymous true\n", ct));
             case "mosquitto-dynsec":
-                return await BenchDynSecBroker.StartAsync(port, plugs, HubClientId, loggers, log, ct);
+                return await BenchDynSecBroker.StartAsync(port, plugs, dynsecBatch, HubClientId, loggers, log, ct);
             default:
                 throw new ArgumentException($"unknown broker '{kind}' ({Brokers})", nameof(kind));
         }

@@ -41,7 +41,7 @@ internal sealed class BenchDynSecBroker : IBenchBroker
     /// <summary>The hub's client is bound to the hub's client id, so the latency publisher has its own unbound client with the hub's role.</summary>
     public (string User, string Password)? PublisherLogin { get; }
 
-    public static async Task<BenchDynSecBroker> StartAsync(int port, int plugs, string hubClientId, ILoggerFactory loggers, TextWriter log, CancellationToken ct)
+    public static async Task<BenchDynSecBroker> StartAsync(int port, int plugs, int batchSize, string hubClientId, ILoggerFactory loggers, TextWriter log, CancellationToken ct)
     {
         var plugin = BenchMosquitto.DynSecPluginPaths.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("mosquitto_dynamic_security.so not found (apt install mosquitto)");
@@ -64,9 +64,9 @@ internal sealed class BenchDynSecBroker : IBenchBroker
             var issued = accounts.IssuePlugs(Enumerable.Range(0, plugs).Select(i => PlugSettings.ForIndex(i, "127.0.0.1", port))
                 .Select(s => (s.ClientTopic, (string?)s.FriendlyName, (string?)s.GroupTopic)), "bench");
             var (reported, done) = (TimeSpan.Zero, 0);
-            foreach (var chunk in issued.Chunk(DynSecSync.BatchSize * 10))
+            foreach (var chunk in issued.Chunk(500))
             {
-                await sync.PushPlugsAsync(chunk, ct);
+                await sync.PushPlugsAsync(chunk, ct, batchSize);
                 done += chunk.Length;
                 if (sw.Elapsed - reported > TimeSpan.FromSeconds(5))
                 {

@@ -69,10 +69,12 @@ internal sealed class DynSecSync(IOptions<MqttOptions> mqtt, BrokerAccounts acco
         EnsureAccountsAsync([(account, password)], replaceRole: account.Kind == AccountKind.Plug, ct);
 
     /// <summary>Creates (or updates) many plugs' clients and roles, <see cref="BatchSize"/> per control message.</summary>
-    public async Task PushPlugsAsync(IReadOnlyList<(BrokerAccount Account, string Password)> plugs, CancellationToken ct)
+    /// <param name="batchSize">Accounts per control message (the benchmark compares sizes).</param>
+    public async Task PushPlugsAsync(IReadOnlyList<(BrokerAccount Account, string Password)> plugs, CancellationToken ct, int batchSize = BatchSize)
     {
         ArgumentNullException.ThrowIfNull(plugs);
-        foreach (var chunk in plugs.Chunk(BatchSize))
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        foreach (var chunk in plugs.Chunk(batchSize))
         {
             await EnsureAccountsAsync(chunk, replaceRole: true, ct);
         }
