@@ -27,7 +27,7 @@ public static class BrokerCommand
     private static Command HaCredentials()
     {
         var data = new Option<string>("--data") { Description = "Data directory of the hub (default ./data)", DefaultValueFactory = _ => "./data" };
-        var host = new Option<string?>("--host") { Description = "Host name or address Home Assistant reaches this machine by, when the embedded broker listens on all interfaces (default: this machine's name)" };
+        var host = new Option<string?>("--host") { Description = "Host name or address Home Assistant reaches the broker by (default: the hub's answer: the external broker, the embedded broker's bind address, or this machine's name)" };
         var json = new Option<bool>("--json") { Description = "Print {host, port, username, password} as JSON" };
         var command = new Command("ha-credentials", "Print the MQTT broker, username and password to paste into Home Assistant's MQTT integration")
         {
@@ -68,6 +68,11 @@ public static class BrokerCommand
                 return ExitCodes.Configuration;
             }
             var account = BrokerAdmin.HomeAssistantFor(mqtt, boundPort: null, accounts, r.GetValue(host));
+            if (r.GetValue(host) is { } explicitHost)
+            {
+                // the caller knows the name Home Assistant reaches the broker by (compose: HA on the host network, not "mosquitto")
+                account = account with { Host = explicitHost };
+            }
             if (r.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(account, JsonSerializerOptions.Web));

@@ -34,6 +34,10 @@ public sealed class HaCredentialsCommandTests
         // an external broker: its host and port, as the API would say
         var external = await RunAsync(["broker", "ha-credentials", "--data", data.Path, "--json", "--Mqtt:Host", "broker.lan", "--Mqtt:Port", "8883"], null);
         Assert.Equal(expected with { Host = "broker.lan", Port = 8883 }, external);
+        // the compose stack: Home Assistant on the host network reaches Mosquitto as 127.0.0.1, not by its service name
+        var compose = await RunAsync(["broker", "ha-credentials", "--data", data.Path, "--json", "--host", "127.0.0.1"],
+            new Dictionary<string, string> { ["OBKHUB__Mqtt__Host"] = "mosquitto" });
+        Assert.Equal(expected with { Host = "127.0.0.1", Port = 1883 }, compose);
 
         // listening on all interfaces: the host Home Assistant reaches this machine by
         var all = await RunAsync(["broker", "ha-credentials", "--data", data.Path, "--json", "--host", "pi.lan", "--Mqtt:Embedded:Port", port], null);
