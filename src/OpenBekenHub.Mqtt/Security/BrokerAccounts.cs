@@ -83,9 +83,10 @@ public sealed class BrokerAccounts
         // the hub's client id is bound to its account (nobody else can knock the hub off its broker with it); unique per
         // install, so it cannot be guessed and two hubs never share it
         var storedId = accounts.Hub.ClientId;
+        // unconfigured: the generated id stays; anything else (the old shared "obkhub", a Mqtt:ClientId since removed) is replaced
         var clientId = !string.IsNullOrWhiteSpace(configuredClientId) ? configuredClientId
-            : string.IsNullOrEmpty(storedId) || storedId == LegacyClientId ? NewClientId()
-            : storedId;
+            : storedId is not null && IsGeneratedClientId(storedId) ? storedId
+            : NewClientId();
         if (storedId != clientId)
         {
             accounts._accounts[accounts.Hub.Username] = accounts.Hub with { ClientId = clientId };
@@ -101,8 +102,13 @@ public sealed class BrokerAccounts
     /// <summary>The client id every hub used before it had its own (the default of Mqtt:ClientId then).</summary>
     public const string LegacyClientId = "obkhub";
 
+    private const string ClientIdAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+
     /// <summary><c>obkhub-</c> and 12 random lowercase letters and digits (62 bits).</summary>
-    public static string NewClientId() => "obkhub-" + RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 12);
+    public static string NewClientId() => "obkhub-" + RandomNumberGenerator.GetString(ClientIdAlphabet, 12);
+
+    private static bool IsGeneratedClientId(string id) =>
+        id.Length == 19 && id.StartsWith("obkhub-", StringComparison.Ordinal) && id[7..].All(c => ClientIdAlphabet.Contains(c, StringComparison.Ordinal));
 
     /// <summary>Reads the file as it is, without creating or changing anything (for the CLI while the hub may run).</summary>
     public static BrokerAccounts ReadExisting(string path)

@@ -46,6 +46,9 @@ public sealed class DynSecClient : IAsyncDisposable
             .WithClientId("obkhub-dynsec-" + Guid.NewGuid().ToString("N")[..8])
             .WithProtocolVersion(MqttProtocolVersion.V311)
             .WithCredentials(username, password)
+            // Mosquitto answers nothing (not even PINGREQ) while it works through a control message, which takes
+            // minutes for a large batch: no keep-alive, and the replies (correlated below) are the confirmation
+            .WithKeepAlivePeriod(TimeSpan.Zero)
             .WithTimeout(Timeout);
         if (useTls)
         {
@@ -90,9 +93,11 @@ public sealed class DynSecClient : IAsyncDisposable
         timeout.CancelAfter(Timeout + (PerCommand * commands.Count));
         try
         {
+            // QoS 0: a PUBACK would come only after the plugin processed every command, past the client's request
+            // timeout; the per-command replies are the acknowledgement (TCP delivers the message or the connection fails)
             await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(Topic)
                 .WithPayload(new JsonObject { ["commands"] = array }.ToJsonString())
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), timeout.Token).ConfigureAwait(false);
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).Build(), timeout.Token).ConfigureAwait(false);
             var replies = await Task.WhenAll(waits).WaitAsync(timeout.Token).ConfigureAwait(false);
             return [.. replies.Select(r => r["error"]?.GetValue<string>())];
         }

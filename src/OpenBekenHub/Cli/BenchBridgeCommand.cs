@@ -84,7 +84,7 @@ public static class BenchBridgeCommand
                         results.Add(result);
                         await Console.Error.WriteLineAsync(JsonSerializer.Serialize(result, JsonOut));
                     }
-                    catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+                    catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or MQTTnet.Exceptions.MqttCommunicationException)
                     {
                         await Console.Error.WriteLineAsync($"bench bridge: {n} plugs on {broker} failed: {ex.Message}");
                     }

@@ -36,8 +36,7 @@ public sealed class HubClientIdTests
             }
             var refused = Assert.Single(hub.Service<BrokerGate>().Refused.Snapshot(), r => r.ClientId == first);
             Assert.Contains("takeover refused", refused.Reason, StringComparison.Ordinal);
-            await Eventually.TrueAsync(() => LogMentions(data.Path, $"client id '{first}' belongs to another account (takeover refused)"),
-                TimeSpan.FromSeconds(10), "the refusal is in the hub's log");
+            // (the warning line itself: EmbeddedBrokerSecurityTests, with the broker's log recorded)
             Assert.True(bridge.IsConnected);
             Assert.Equal(1, bridge.Connection.ConnectCount);
         }
@@ -91,16 +90,5 @@ public sealed class HubClientIdTests
         var bridge = hub.Service<OpenBekenBridge>();
         await Eventually.TrueAsync(() => bridge.IsConnected, TimeSpan.FromSeconds(20), "the hub logs in as myhub");
         Assert.Equal(("myhub", "myhub"), (bridge.Connection.Endpoint.ClientId, bridge.Connection.Endpoint.HubId));
-    }
-
-    private static bool LogMentions(string dataDirectory, string text)
-    {
-        var logs = Path.Combine(dataDirectory, "logs");
-        return Directory.Exists(logs) && Directory.EnumerateFiles(logs).Any(f =>
-        {
-            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            return reader.ReadToEnd().Contains(text, StringComparison.Ordinal);
-        });
     }
 }
