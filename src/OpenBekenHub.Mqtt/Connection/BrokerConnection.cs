@@ -7,10 +7,11 @@ using MQTTnet.Protocol;
 namespace OpenBekenHub.Mqtt.Connection;
 
 /// <summary>Where and how the bridge connects.</summary>
-public sealed record BrokerEndpoint(string Host, int Port, string? Username = null, string? Password = null, bool UseTls = false, string ClientId = "obkhub")
+public sealed record BrokerEndpoint(string Host, int Port, string? Username = null, string? Password = null, bool UseTls = false, string ClientId = "obkhub",
+    string? HubId = null)
 {
-    /// <summary>The hub's own status topic (retained <c>online</c>, LWT <c>offline</c>).</summary>
-    public string StateTopic => $"{ClientId}/bridge/state";
+    /// <summary>The hub's own status topic (retained <c>online</c>, LWT <c>offline</c>), under the hub id which stays when the client id is per install.</summary>
+    public string StateTopic => $"{HubId ?? ClientId}/bridge/state";
 }
 
 /// <summary>Reconnect back-off: starts at <see cref="Initial"/>, doubles up to <see cref="Max"/>, with ±20 % jitter.</summary>

@@ -33,14 +33,17 @@ public static class BridgeServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var mqtt = sp.GetRequiredService<IOptions<MqttOptions>>().Value;
+            // the install's own client id (Mqtt:ClientId when set); the hub id (HA device, own topics) stays Mqtt:ClientId or "obkhub"
+            var clientId = sp.GetService<Security.BrokerAccounts>()?.HubClientId ?? mqtt.HubId;
+            var hubId = HomeAssistant.DiscoveryBuilder.SafeId(mqtt.HubId);
             // resolved at connect time: the embedded broker has bound its port by then
             return new OpenBekenBridge(
                 () =>
                 {
                     var (host, port, user, password, tls) = mqtt.Effective;
-                    return new BrokerEndpoint(host, port, user, password, tls, mqtt.ClientId);
+                    return new BrokerEndpoint(host, port, user, password, tls, clientId, hubId);
                 },
-                mqtt.ClientId,
+                mqtt.HubId,
                 sp.GetRequiredService<IDeviceStore>(),
                 sp.GetRequiredService<IOptions<HomeAssistantOptions>>().Value,
                 sp.GetRequiredService<IOptions<BridgeOptions>>().Value,

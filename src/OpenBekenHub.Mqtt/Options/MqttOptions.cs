@@ -20,7 +20,16 @@ public sealed class MqttOptions
 
     public bool UseTls { get; set; }
 
-    public string ClientId { get; set; } = "obkhub";
+    /// <summary>
+    /// Set: the MQTT client id the hub connects with (for brokers whose rules name it). Empty: the install's own
+    /// generated id (kept with the broker accounts in the data directory). Either way <see cref="HubId"/> follows it.
+    /// </summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>The hub's Home Assistant device id and the base of its own topics: <c>Mqtt:ClientId</c>, else <c>obkhub</c> (as before client ids were per install, so Home Assistant keeps its hub device).</summary>
+    public string HubId => string.IsNullOrWhiteSpace(ClientId) ? DefaultHubId : ClientId;
+
+    public const string DefaultHubId = "obkhub";
 
     public EmbeddedBrokerOptions Embedded { get; set; } = new();
 
@@ -47,9 +56,9 @@ public sealed class MqttOptions
         {
             yield return $"Mqtt:Embedded:Port must be 0-65535 (got {Embedded.Port})";
         }
-        if (string.IsNullOrWhiteSpace(ClientId) || ClientId.Length > 64)
+        if (ClientId is not null && (string.IsNullOrWhiteSpace(ClientId) || ClientId.Length > 64))
         {
-            yield return "Mqtt:ClientId must be 1-64 characters";
+            yield return "Mqtt:ClientId must be 1-64 characters (or unset: the install's own id)";
         }
         if (!string.IsNullOrEmpty(Password) && string.IsNullOrEmpty(Username))
         {

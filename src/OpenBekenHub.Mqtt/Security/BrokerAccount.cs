@@ -43,6 +43,6 @@ public sealed record BrokerAccount
     /// <summary>Set once the plug connected with these credentials (a joined plug is confirmed after it moved to them).</summary>
     public DateTimeOffset? Confirmed { get; init; }
 
-    /// <summary>The MQTT client id this account must use (plugs: the client topic; the hub: Mqtt:ClientId); null = any.</summary>
+    /// <summary>The MQTT client id this account must use (plugs: the client topic; the hub: its install's generated id, or Mqtt:ClientId); null = any.</summary>
     public string? ClientId { get; init; }
 }

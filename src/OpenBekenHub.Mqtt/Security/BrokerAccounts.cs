@@ -20,14 +20,16 @@ public sealed class BrokerAccounts
     private readonly Lock _saveGate = new();
     private readonly string? _path;
 
-    private BrokerAccounts(string? path, string hubClientId)
+    private BrokerAccounts(string? path)
     {
         _path = path;
-        HubClientId = hubClientId;
     }
 
-    /// <summary>The MQTT client id only the hub's account may use.</summary>
-    public string HubClientId { get; }
+    /// <summary>
+    /// The MQTT client id only the hub's account may use: generated once per install (<c>obkhub-</c> and 12 random
+    /// characters) and kept in the file, or <c>Mqtt:ClientId</c> when configured.
+    /// </summary>
+    public string HubClientId => Hub.ClientId!;
 
     public BrokerAccount Hub => _accounts.Values.First(a => a.Kind == AccountKind.Hub);
 
@@ -41,10 +43,14 @@ public sealed class BrokerAccounts
     public event Action<BrokerAccount>? Changed;
 
     /// <summary>Loads the file, or creates it with fresh hub and Home Assistant secrets. <paramref name="path"/> null keeps accounts in memory.</summary>
+    /// <param name="configuredClientId">
+    /// <c>Mqtt:ClientId</c> when set: the hub connects with it. Null: the install's own generated id (created at the
+    /// first start, and at the first start after an upgrade from the shared default <c>obkhub</c>).
+    /// </param>
     /// <param name="hubOverride">Configured hub credentials (Mqtt:Embedded:Username/Password) used instead of the generated ones.</param>
-    public static BrokerAccounts Open(string? path, string hubClientId, (string Username, string Password)? hubOverride = null)
+    public static BrokerAccounts Open(string? path, string? configuredClientId, (string Username, string Password)? hubOverride = null)
     {
-        var accounts = new BrokerAccounts(path, hubClientId);
+        var accounts = new BrokerAccounts(path);
         if (path is not null && File.Exists(path))
         {
             var stored = JsonSerializer.Deserialize<List<BrokerAccount>>(File.ReadAllText(path), Json) ?? [];
@@ -54,13 +60,14 @@ public sealed class BrokerAccounts
             }
         }
         var created = false;
-        if (hubOverride is { } o && (accounts._accounts.Values.FirstOrDefault(a => a.Kind == AccountKind.Hub) is not { } h || h.Username != o.Username || h.Password != o.Password))
+        var previousHub = accounts._accounts.Values.FirstOrDefault(a => a.Kind == AccountKind.Hub);
+        if (hubOverride is { } o && (previousHub is not { } h || h.Username != o.Username || h.Password != o.Password))
         {
             foreach (var old in accounts._accounts.Values.Where(a => a.Kind == AccountKind.Hub).ToList())
             {
                 accounts._accounts.TryRemove(old.Username, out _);
             }
-            accounts._accounts[o.Username] = new BrokerAccount { Username = o.Username, Kind = AccountKind.Hub, Password = o.Password, Source = "config" };
+            accounts._accounts[o.Username] = new BrokerAccount { Username = o.Username, Kind = AccountKind.Hub, Password = o.Password, Source = "config", ClientId = previousHub?.ClientId };
             created = true;
         }
         if (!accounts._accounts.Values.Any(a => a.Kind == AccountKind.Hub))
@@ -73,10 +80,16 @@ public sealed class BrokerAccounts
             accounts._accounts[HomeAssistantUsername] = new BrokerAccount { Username = HomeAssistantUsername, Kind = AccountKind.HomeAssistant, Password = NewSecret(), Source = "install" };
             created = true;
         }
-        // the hub's client id is bound to its account (a client connecting as "obkhub" cannot knock the hub off)
-        if (accounts.Hub.ClientId != hubClientId)
+        // the hub's client id is bound to its account (nobody else can knock the hub off its broker with it); unique per
+        // install, so it cannot be guessed and two hubs never share it
+        var storedId = accounts.Hub.ClientId;
+        // unconfigured: the generated id stays; anything else (the old shared "obkhub", a Mqtt:ClientId since removed) is replaced
+        var clientId = !string.IsNullOrWhiteSpace(configuredClientId) ? configuredClientId
+            : storedId is not null && IsGeneratedClientId(storedId) ? storedId
+            : NewClientId();
+        if (storedId != clientId)
         {
-            accounts._accounts[accounts.Hub.Username] = accounts.Hub with { ClientId = hubClientId };
+            accounts._accounts[accounts.Hub.Username] = accounts.Hub with { ClientId = clientId };
             created = true;
         }
         if (created)
@@ -86,17 +99,28 @@ public sealed class BrokerAccounts
         return accounts;
     }
 
+    /// <summary>The client id every hub used before it had its own (the default of Mqtt:ClientId then).</summary>
+    public const string LegacyClientId = "obkhub";
+
+    private const string ClientIdAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+    /// <summary><c>obkhub-</c> and 12 random lowercase letters and digits (62 bits).</summary>
+    public static string NewClientId() => "obkhub-" + RandomNumberGenerator.GetString(ClientIdAlphabet, 12);
+
+    private static bool IsGeneratedClientId(string id) =>
+        id.Length == 19 && id.StartsWith("obkhub-", StringComparison.Ordinal) && id[7..].All(c => ClientIdAlphabet.Contains(c, StringComparison.Ordinal));
+
     /// <summary>Reads the file as it is, without creating or changing anything (for the CLI while the hub may run).</summary>
     public static BrokerAccounts ReadExisting(string path)
     {
         var stored = JsonSerializer.Deserialize<List<BrokerAccount>>(File.ReadAllText(path), Json) ?? [];
         var hub = stored.FirstOrDefault(a => a.Kind == AccountKind.Hub);
-        var accounts = new BrokerAccounts(null, hub?.ClientId ?? HubUsername);
+        var accounts = new BrokerAccounts(null);
         foreach (var a in stored)
         {
             accounts._accounts[a.Username] = a;
         }
-        if (hub is null || accounts.Find(HomeAssistantUsername) is null)
+        if (hub?.ClientId is null || accounts.Find(HomeAssistantUsername) is null)
         {
             throw new JsonException($"{path} has no hub or Home Assistant account");
         }

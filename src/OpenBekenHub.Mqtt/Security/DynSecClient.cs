@@ -15,6 +15,7 @@ public sealed class DynSecClient : IAsyncDisposable
 {
     public const string Topic = "$CONTROL/dynamic-security/v1";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan PerCommand = TimeSpan.FromSeconds(1);
 
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonObject>> _pending = new(StringComparer.Ordinal);
@@ -45,6 +46,9 @@ public sealed class DynSecClient : IAsyncDisposable
             .WithClientId("obkhub-dynsec-" + Guid.NewGuid().ToString("N")[..8])
             .WithProtocolVersion(MqttProtocolVersion.V311)
             .WithCredentials(username, password)
+            // Mosquitto answers nothing (not even PINGREQ) while it works through a control message, which takes
+            // minutes for a large batch: no keep-alive, and the replies (correlated below) are the confirmation
+            .WithKeepAlivePeriod(TimeSpan.Zero)
             .WithTimeout(Timeout);
         if (useTls)
         {
@@ -84,12 +88,26 @@ public sealed class DynSecClient : IAsyncDisposable
             array.Add(command);
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(Timeout);
-        await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(Topic)
-            .WithPayload(new JsonObject { ["commands"] = array }.ToJsonString())
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), timeout.Token).ConfigureAwait(false);
-        var replies = await Task.WhenAll(waits).WaitAsync(timeout.Token).ConfigureAwait(false);
-        return [.. replies.Select(r => r["error"]?.GetValue<string>())];
+        // Mosquitto 2.0 rewrites its whole dynsec JSON file after every changing command, so a batch's time grows
+        // with its length and with the number of clients already there
+        timeout.CancelAfter(Timeout + (PerCommand * commands.Count));
+        try
+        {
+            // QoS 0: a PUBACK would come only after the plugin processed every command, past the client's request
+            // timeout; the per-command replies are the acknowledgement (TCP delivers the message or the connection fails)
+            await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(Topic)
+                .WithPayload(new JsonObject { ["commands"] = array }.ToJsonString())
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).Build(), timeout.Token).ConfigureAwait(false);
+            var replies = await Task.WhenAll(waits).WaitAsync(timeout.Token).ConfigureAwait(false);
+            return [.. replies.Select(r => r["error"]?.GetValue<string>())];
+        }
+        finally
+        {
+            foreach (var command in array.OfType<JsonObject>())
+            {
+                _pending.TryRemove(command["correlationData"]!.GetValue<string>(), out _);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

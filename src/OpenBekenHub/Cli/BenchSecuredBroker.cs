@@ -11,7 +11,7 @@ namespace OpenBekenHub.Cli;
 /// "bench bridge --brokers embedded-accounts": the embedded broker as the hub runs it, with accounts and topic rules
 /// on, and one account per simulated plug (the plugs' passwords go to the simulator process in a 0600 file).
 /// </summary>
-internal sealed class BenchSecuredBroker : IAsyncDisposable
+internal sealed class BenchSecuredBroker : IBenchBroker
 {
     private readonly EmbeddedBroker _broker;
     private readonly DirectoryInfo _dir;
@@ -26,16 +26,35 @@ internal sealed class BenchSecuredBroker : IAsyncDisposable
 
     public BrokerAccounts Accounts { get; }
 
-    /// <summary>JSON object client topic → password, for <c>simulate plugs --accounts</c>.</summary>
-    public string PlugAccountsFile { get; }
+    public string? PlugAccountsFile { get; }
+
+    public double ProvisionSeconds { get; private init; }
+
+    public (string User, string Password)? HubLogin => (Accounts.Hub.Username, Accounts.Hub.Password!);
+
+    public (string User, string Password)? HomeAssistantLogin => (Accounts.HomeAssistant.Username, Accounts.HomeAssistant.Password!);
+
+    /// <summary>The embedded broker lets the hub's account use other client ids (tools run with its login).</summary>
+    public (string User, string Password)? PublisherLogin => HubLogin;
 
     public static async Task<BenchSecuredBroker> StartAsync(int port, int plugs, string hubClientId, CancellationToken ct)
     {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         var accounts = BrokerAccounts.Open(null, hubClientId);
         // the same topics as the simulator's fleet (PlugSettings.ForIndex)
         var issued = accounts.IssuePlugs(Enumerable.Range(0, plugs).Select(i => PlugSettings.ForIndex(i, "127.0.0.1", port))
             .Select(s => (s.ClientTopic, (string?)s.FriendlyName, (string?)s.GroupTopic)), "bench");
+        var provision = sw.Elapsed.TotalSeconds;
         var dir = Directory.CreateTempSubdirectory("obkhub-bench-accounts-");
+        var file = await WritePlugFileAsync(dir, issued, ct);
+        var broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, ListenOnAllInterfaces = false }, gate: new BrokerGate(accounts));
+        await broker.StartAsync(ct);
+        return new BenchSecuredBroker(broker, accounts, dir, file) { ProvisionSeconds = provision };
+    }
+
+    /// <summary>The plugs' clear passwords for the simulator process, in a 0600 file in <paramref name="dir"/>.</summary>
+    public static async Task<string> WritePlugFileAsync(DirectoryInfo dir, IEnumerable<(BrokerAccount Account, string Password)> issued, CancellationToken ct)
+    {
         var file = Path.Combine(dir.FullName, "plugs.json");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -46,9 +65,7 @@ internal sealed class BenchSecuredBroker : IAsyncDisposable
         {
             await JsonSerializer.SerializeAsync(stream, issued.ToDictionary(x => x.Account.Username, x => x.Password), cancellationToken: ct);
         }
-        var broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, ListenOnAllInterfaces = false }, gate: new BrokerGate(accounts));
-        await broker.StartAsync(ct);
-        return new BenchSecuredBroker(broker, accounts, dir, file);
+        return file;
     }
 
     /// <summary>Reads a file written by <see cref="StartAsync"/>: the simulator's per-plug logins.</summary>

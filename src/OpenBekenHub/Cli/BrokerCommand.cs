@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using OpenBekenHub.Hosting;
+using OpenBekenHub.Mqtt.Options;
 using OpenBekenHub.Mqtt.Security;
 
 namespace OpenBekenHub.Cli;
@@ -26,17 +27,21 @@ public static class BrokerCommand
     private static Command HaCredentials()
     {
         var data = new Option<string>("--data") { Description = "Data directory of the hub (default ./data)", DefaultValueFactory = _ => "./data" };
-        var host = new Option<string?>("--host") { Description = "Host name or address Home Assistant reaches this machine by (default: this machine's name)" };
-        var port = new Option<int>("--port") { Description = "Broker port (Mqtt:Embedded:Port)", DefaultValueFactory = _ => 1883 };
+        var host = new Option<string?>("--host") { Description = "Host name or address Home Assistant reaches the broker by (default: the hub's answer: the external broker, the embedded broker's bind address, or this machine's name)" };
         var json = new Option<bool>("--json") { Description = "Print {host, port, username, password} as JSON" };
-        var command = new Command("ha-credentials", "Print the MQTT broker, username and password to paste into Home Assistant's MQTT integration");
-        foreach (var option in new Option[] { data, host, port, json })
+        var command = new Command("ha-credentials", "Print the MQTT broker, username and password to paste into Home Assistant's MQTT integration")
+        {
+            // the hub's own configuration keys (--Mqtt:Embedded:Port 1884, --Mqtt:Host …) as the hub takes them
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        foreach (var option in new Option[] { data, host, json })
         {
             command.Options.Add(option);
         }
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            var path = Path.Combine(Path.GetFullPath(r.GetValue(data)!), BrokerAccounts.FileName);
+            var dataDirectory = Path.GetFullPath(r.GetValue(data)!);
+            var path = Path.Combine(dataDirectory, BrokerAccounts.FileName);
             if (!File.Exists(path))
             {
                 await Console.Error.WriteLineAsync($"broker ha-credentials: {path} does not exist yet; start the hub once with this --data directory.");
@@ -52,7 +57,22 @@ public static class BrokerCommand
                 await Console.Error.WriteLineAsync($"broker ha-credentials: cannot read {path}: {ex.Message}");
                 return ExitCodes.Failure;
             }
-            var account = new HomeAssistantAccount(r.GetValue(host) ?? Environment.MachineName, r.GetValue(port), accounts.HomeAssistant.Username, accounts.HomeAssistant.Password!);
+            MqttOptions mqtt;
+            try
+            {
+                mqtt = HubConfiguration(dataDirectory, [.. r.UnmatchedTokens]).GetSection(MqttOptions.SectionName).Get<MqttOptions>() ?? new MqttOptions();
+            }
+            catch (Exception ex) when (ConfigurationErrors.Describe(ex) is { } line)
+            {
+                await Console.Error.WriteLineAsync($"broker ha-credentials: configuration error: {line}");
+                return ExitCodes.Configuration;
+            }
+            var account = BrokerAdmin.HomeAssistantFor(mqtt, boundPort: null, accounts, r.GetValue(host));
+            if (r.GetValue(host) is { } explicitHost)
+            {
+                // the caller knows the name Home Assistant reaches the broker by (compose: HA on the host network, not "mosquitto")
+                account = account with { Host = explicitHost };
+            }
             if (r.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(account, JsonSerializerOptions.Web));
@@ -69,6 +89,19 @@ public static class BrokerCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// The hub's configuration layers, in the hub's order (<see cref="HubApp.Build"/>): appsettings.json, OBKHUB__
+    /// variables, arguments, then the pages' settings.json in the data directory, variables and arguments again.
+    /// </summary>
+    private static IConfiguration HubConfiguration(string dataDirectory, string[] args) => new ConfigurationBuilder()
+        .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+        .AddEnvironmentVariables(HubApp.EnvironmentPrefix)
+        .AddCommandLine(args)
+        .AddJsonFile(Path.Combine(dataDirectory, UserSettingsFile.FileName), optional: true)
+        .AddEnvironmentVariables(HubApp.EnvironmentPrefix)
+        .AddCommandLine(args)
+        .Build();
 
     private static Command PermitJoin()
     {

@@ -40,13 +40,20 @@ public sealed class BrokerAdmin(IOptions<MqttOptions> mqtt, BrokerAccounts accou
         return State();
     }
 
+    /// <summary>What to paste into Home Assistant's MQTT integration (see <see cref="HomeAssistantFor"/>).</summary>
+    public HomeAssistantAccount HomeAssistant(string? requestHost) =>
+        HomeAssistantFor(mqtt.Value, embedded.Broker?.Port, accounts, requestHost);
+
     /// <summary>
-    /// What to paste into Home Assistant's MQTT integration. The host is the external broker, the embedded broker's
-    /// bind address when it is a specific one, else the address the caller reached the hub on.
+    /// The one answer for the API, the Settings page and <c>obkhub broker ha-credentials</c>. The host is the external
+    /// broker, the embedded broker's bind address when it is a specific one, else <paramref name="requestHost"/> (the
+    /// address the caller reached the hub on) or this machine's name; the port is the external broker's, or the
+    /// embedded broker's bound port (<paramref name="boundPort"/>, when it runs) or configured one.
     /// </summary>
-    public HomeAssistantAccount HomeAssistant(string? requestHost)
+    public static HomeAssistantAccount HomeAssistantFor(MqttOptions o, int? boundPort, BrokerAccounts accounts, string? requestHost)
     {
-        var o = mqtt.Value;
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(accounts);
         string host;
         if (!o.UsesEmbeddedBroker)
         {
@@ -60,7 +67,7 @@ public sealed class BrokerAdmin(IOptions<MqttOptions> mqtt, BrokerAccounts accou
         {
             host = string.IsNullOrEmpty(requestHost) ? Environment.MachineName : requestHost;
         }
-        var port = o.UsesEmbeddedBroker ? embedded.Broker?.Port ?? o.Embedded.Port : o.Port;
+        var port = o.UsesEmbeddedBroker ? boundPort ?? o.Embedded.Port : o.Port;
         return new HomeAssistantAccount(host, port, accounts.HomeAssistant.Username, accounts.HomeAssistant.Password!);
     }
 

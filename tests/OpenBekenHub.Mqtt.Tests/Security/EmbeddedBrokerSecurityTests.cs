@@ -83,11 +83,13 @@ public sealed class EmbeddedBrokerSecurityTests
     public async Task A_client_connecting_with_the_hubs_client_id_does_not_knock_the_hub_off_and_is_logged()
     {
         await using var b = await SecuredBroker.StartAsync();
+        var id = b.Accounts.HubClientId; // generated for this install
+        Assert.Matches("^obkhub-[a-z0-9]{12}$", id);
         using var hub = new MqttClientFactory().CreateMqttClient();
-        await hub.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", b.Broker.Port).WithClientId("obkhub")
+        await hub.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", b.Broker.Port).WithClientId(id)
             .WithCredentials(b.Accounts.Hub.Username, b.Accounts.Hub.Password).Build());
         // anonymous, Home Assistant's valid account, and the hub's user name with a wrong password
-        string[][] attempts = [["-i", "obkhub"], [.. b.AsHomeAssistant(), "-i", "obkhub"], ["-u", "obkhub", "-P", "guess", "-i", "obkhub"]];
+        string[][] attempts = [["-i", id], [.. b.AsHomeAssistant(), "-i", id], ["-u", "obkhub", "-P", "guess", "-i", id]];
         foreach (var attempt in attempts)
         {
             var (code, _) = await b.RunAsync("mosquitto_pub", [.. attempt, "-t", "x", "-m", "y"]);
@@ -96,7 +98,7 @@ public sealed class EmbeddedBrokerSecurityTests
         Assert.True(hub.IsConnected);
         var stillUp = await hub.PingAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(t => t.IsCompletedSuccessfully);
         Assert.True(stillUp);
-        Assert.True(b.Log.Has(LogLevel.Warning, "client id 'obkhub' belongs to another account (takeover refused)"));
+        Assert.True(b.Log.Has(LogLevel.Warning, $"client id '{id}' belongs to another account (takeover refused)"));
     }
 
     [Fact]

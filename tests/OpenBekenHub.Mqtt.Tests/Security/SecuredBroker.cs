@@ -33,7 +33,7 @@ public sealed class SecuredBroker : IAsyncDisposable
     public static async Task<SecuredBroker> StartAsync(EmbeddedBrokerOptions? options = null)
     {
         var log = new RecordingLogger();
-        var accounts = BrokerAccounts.Open(null, "obkhub");
+        var accounts = BrokerAccounts.Open(null, configuredClientId: null); // the install's own generated client id
         var gate = new BrokerGate(accounts, logger: log);
         var broker = new EmbeddedBroker(options ?? new EmbeddedBrokerOptions { Port = 0, ListenOnAllInterfaces = false }, log, gate);
         await broker.StartAsync();

@@ -73,4 +73,37 @@ public sealed class ComposeDynSecTests
         var (wrongId, _) = await broker.RunAsync("mosquitto_pub", ["-u", a.Username, "-P", a.Password, "-i", "obkB", "-t", "obkA/x", "-m", "1"]);
         Assert.NotEqual(0, wrongId);
     }
+
+    [Fact]
+    public async Task Plug_clients_pushed_in_batches_log_in_with_their_own_accounts_and_an_existing_one_gets_its_new_password()
+    {
+        await using var broker = await ComposeMosquitto.StartAsync();
+        await using var hub = await HubHost.StartAsync(
+            "--Mqtt:Host=127.0.0.1", $"--Mqtt:Port={broker.PortText}", "--Mqtt:DynSec:Username=admin", $"--Mqtt:DynSec:PasswordFile={broker.SecretFile}");
+        await Eventually.TrueAsync(() => hub.Service<OpenBekenBridge>().IsConnected, TimeSpan.FromSeconds(30), "the hub is in dynamic security");
+        var accounts = hub.Service<BrokerAccounts>();
+        var sync = hub.Service<DynSecSync>();
+        var first = accounts.IssuePlug("obkP0", null, "bekens_n", "test");
+        await sync.PushPlugAsync(first.Account, first.Password, CancellationToken.None);
+
+        // five plugs in batches of two (three control messages); obkP0 exists already and is re-issued
+        var issued = accounts.IssuePlugs(Enumerable.Range(0, 5).Select(i => ($"obkP{i}", (string?)null, (string?)"bekens_n")), "test");
+        await sync.PushPlugsAsync(issued, CancellationToken.None, batchSize: 2);
+        foreach (var (account, password) in issued)
+        {
+            string[] asPlug = ["-u", account.Username, "-P", password, "-i", account.Username];
+            Assert.Equal(0, (await broker.RunAsync("mosquitto_pub", [.. asPlug, "-q", "1", "-t", $"{account.Username}/connected", "-m", "online"])).Code);
+            // the role came with it: another plug's topic is not this one's
+            var (_, other) = await broker.RunAsync("mosquitto_sub", [.. asPlug, "-t", "obkQ/+/set", "-C", "1", "-W", "2"]);
+            Assert.Contains("denied", other, StringComparison.OrdinalIgnoreCase);
+        }
+        var (stale, _) = await broker.RunAsync("mosquitto_pub", ["-u", "obkP0", "-P", first.Password, "-i", "obkP0", "-t", "obkP0/x", "-m", "1"]);
+        Assert.NotEqual(0, stale);
+
+        // the hub connects with its install's own id; a plug's account cannot use it (dynsec binds plugs to their id)
+        Assert.Matches("^obkhub-[a-z0-9]{12}$", hub.Service<OpenBekenBridge>().Connection.Endpoint.ClientId);
+        var (takeover, _) = await broker.RunAsync("mosquitto_pub", ["-u", "obkP1", "-P", issued[1].Password, "-i", accounts.HubClientId, "-t", "obkP1/x", "-m", "1"]);
+        Assert.NotEqual(0, takeover);
+        Assert.True(hub.Service<OpenBekenBridge>().IsConnected);
+    }
 }
