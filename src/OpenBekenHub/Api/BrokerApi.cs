@@ -6,7 +6,8 @@ namespace OpenBekenHub.Api;
 
 public sealed record PermitJoinRequest(int Minutes);
 
-public sealed record RefusedClientView(string ClientId, string? Username, string? Address, DateTimeOffset Time, string Reason);
+/// <summary>A refused client; <see cref="Approvable"/> when it may become a plug account (not the hub's id, not a flashed plug's).</summary>
+public sealed record RefusedClientView(string ClientId, string? Username, string? Address, DateTimeOffset Time, string Reason, bool Approvable);
 
 /// <summary>The broker's trust settings for scripts and pages (issue 11's REST contract).</summary>
 internal static class BrokerApi
@@ -27,7 +28,7 @@ internal static class BrokerApi
             })
             .WithName("GetHomeAssistantAccount").WithSummary("Host, port, username and password to paste into Home Assistant's MQTT integration");
         group.MapGet("/refused", (BrokerAdmin admin) =>
-                TypedResults.Ok(admin.Refused().Select(r => new RefusedClientView(r.ClientId, r.Username, r.Address, r.Time, r.Reason)).ToList()))
+                TypedResults.Ok(admin.Refused().Select(r => new RefusedClientView(r.ClientId, r.Username, r.Address, r.Time, r.Reason, admin.CanApprove(r.ClientId))).ToList()))
             .WithName("ListRefusedClients").WithSummary("Clients the broker refused recently (newest first)");
         group.MapPost("/refused/{clientId}/approve", Results<NoContent, NotFound<ProblemDetails>> (string clientId, BrokerAdmin admin) =>
                 admin.Approve(clientId)

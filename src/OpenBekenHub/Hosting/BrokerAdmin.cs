@@ -74,4 +74,7 @@ public sealed class BrokerAdmin(IOptions<MqttOptions> mqtt, BrokerAccounts accou
     public IReadOnlyList<RefusedClient> Refused() => HasGate ? gate.Refused.Snapshot() : [];
 
     public bool Approve(string clientId) => HasGate && gate.Approve(clientId);
+
+    /// <summary>Whether Approve would admit it: the hub's own id or a flashed plug's never are.</summary>
+    public bool CanApprove(string clientId) => HasGate && gate.IsJoinable(clientId);
 }

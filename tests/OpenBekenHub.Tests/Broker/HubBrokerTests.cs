@@ -50,7 +50,7 @@ public sealed class HubBrokerTests
         Assert.DoesNotContain("qqqqqqqqqq", refusedJson, StringComparison.Ordinal);
         var refused = JsonSerializer.Deserialize<List<RefusedClientView>>(refusedJson, JsonSerializerOptions.Web)!;
         var stray = Assert.Single(refused);
-        Assert.Equal(("obkSTRAY", "homeassistant", "127.0.0.1"), (stray.ClientId, stray.Username, stray.Address));
+        Assert.Equal(("obkSTRAY", "homeassistant", "127.0.0.1", true), (stray.ClientId, stray.Username, stray.Address, stray.Approvable));
         Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync("/api/broker/refused/obkNOBODY/approve", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await http.PostAsync("/api/broker/refused/obkSTRAY/approve", null)).StatusCode);
         Assert.Empty(JsonSerializer.Deserialize<List<RefusedClientView>>(await http.GetStringAsync("/api/broker/refused"), JsonSerializerOptions.Web)!);

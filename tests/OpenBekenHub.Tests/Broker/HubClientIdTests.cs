@@ -36,6 +36,7 @@ public sealed class HubClientIdTests
             }
             var refused = Assert.Single(hub.Service<BrokerGate>().Refused.Snapshot(), r => r.ClientId == first);
             Assert.Contains("takeover refused", refused.Reason, StringComparison.Ordinal);
+            Assert.False(hub.Service<OpenBekenHub.Hosting.BrokerAdmin>().CanApprove(first)); // no Approve button for the hub's own id
             // (the warning line itself: EmbeddedBrokerSecurityTests, with the broker's log recorded)
             Assert.True(bridge.IsConnected);
             Assert.Equal(1, bridge.Connection.ConnectCount);
