@@ -46,7 +46,7 @@ public sealed class BrokerAdmin(IOptions<MqttOptions> mqtt, BrokerAccounts accou
 
     /// <summary>
     /// The one answer for the API, the Settings page and <c>obkhub broker ha-credentials</c>. The host is the external
-    /// broker, the embedded broker's bind address when it is a specific one, else <paramref name="requestHost"/> (the
+    /// broker (the caller's address for the hub instead when the broker is a container's one-label service name), the embedded broker's bind address when it is a specific one, else <paramref name="requestHost"/> (the
     /// address the caller reached the hub on) or this machine's name; the port is the external broker's, or the
     /// embedded broker's bound port (<paramref name="boundPort"/>, when it runs) or configured one.
     /// </summary>
@@ -57,7 +57,9 @@ public sealed class BrokerAdmin(IOptions<MqttOptions> mqtt, BrokerAccounts accou
         string host;
         if (!o.UsesEmbeddedBroker)
         {
-            host = o.Host!;
+            // a one-label name ("mosquitto" in the compose stack) is a container's service name that Home Assistant
+            // cannot resolve; the broker's port is published on the machine the caller reached the hub on
+            host = IsServiceName(o.Host!) && !string.IsNullOrEmpty(requestHost) ? requestHost : o.Host!;
         }
         else if (IPAddress.TryParse(o.Embedded.Address, out var bound) && !bound.Equals(IPAddress.Any) && !bound.Equals(IPAddress.IPv6Any))
         {
@@ -70,6 +72,9 @@ public sealed class BrokerAdmin(IOptions<MqttOptions> mqtt, BrokerAccounts accou
         var port = o.UsesEmbeddedBroker ? boundPort ?? o.Embedded.Port : o.Port;
         return new HomeAssistantAccount(host, port, accounts.HomeAssistant.Username, accounts.HomeAssistant.Password!);
     }
+
+    private static bool IsServiceName(string host) =>
+        !host.Contains('.', StringComparison.Ordinal) && !IPAddress.TryParse(host, out _) && !host.Equals("localhost", StringComparison.OrdinalIgnoreCase);
 
     public IReadOnlyList<RefusedClient> Refused() => HasGate ? gate.Refused.Snapshot() : [];
 
