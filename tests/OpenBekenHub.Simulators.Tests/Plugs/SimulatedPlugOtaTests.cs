@@ -26,17 +26,17 @@ public sealed class SimulatedPlugOtaTests
             OtaFailure = failure,
         };
 
-    private static async Task<(MosquittoBroker Broker, SimulatedPlug Plug, PlugProbe Probe)> StartAsync(string chip = "BK7231N", OtaFailureMode failure = OtaFailureMode.None, int httpPort = 0)
+    private static async Task<(MosquittoBroker Broker, SimulatedPlug Plug, MqttProbe Probe)> StartAsync(string chip = "BK7231N", OtaFailureMode failure = OtaFailureMode.None, int httpPort = 0)
     {
         var broker = await MosquittoBroker.StartAsync();
         var plug = Plug(broker.Port, chip, httpPort, failure: failure);
-        var probe = await PlugProbe.ConnectAsync(broker.Port, $"{plug.ClientTopic}/#", $"stat/{plug.ClientTopic}/#");
+        var probe = await MqttProbe.ConnectAsync(broker.Port, null, $"{plug.ClientTopic}/#", $"stat/{plug.ClientTopic}/#");
         await plug.StartAsync();
         await Eventually.TrueAsync(() => probe.Payloads($"{plug.ClientTopic}/build").Count > 0, Wait, "first build");
         return (broker, plug, probe);
     }
 
-    private static async Task Stop(MosquittoBroker broker, SimulatedPlug plug, PlugProbe probe)
+    private static async Task Stop(MosquittoBroker broker, SimulatedPlug plug, MqttProbe probe)
     {
         await probe.DisposeAsync();
         await plug.DisposeAsync();

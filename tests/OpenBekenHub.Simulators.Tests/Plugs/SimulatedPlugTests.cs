@@ -35,7 +35,7 @@ public sealed class SimulatedPlugTests
     public async Task On_connect_it_publishes_retained_online_then_its_stats_once_per_connection()
     {
         await using var broker = await MosquittoBroker.StartAsync();
-        await using var probe = await PlugProbe.ConnectAsync(broker.Port, "obk1A2B3C4D/#");
+        await using var probe = await MqttProbe.ConnectAsync(broker.Port, null, "obk1A2B3C4D/#");
         await using var plug = new SimulatedPlug(Fast(broker.Port));
 
         await plug.StartAsync();
@@ -57,7 +57,7 @@ public sealed class SimulatedPlugTests
     {
         await using var broker = await MosquittoBroker.StartAsync();
         await using var plug = new SimulatedPlug(Fast(broker.Port));
-        await using var probe = await PlugProbe.ConnectAsync(broker.Port, "obk1A2B3C4D/1/get");
+        await using var probe = await MqttProbe.ConnectAsync(broker.Port, null, "obk1A2B3C4D/1/get");
         await plug.StartAsync();
         await Eventually.TrueAsync(() => probe.Payloads("obk1A2B3C4D/1/get").Count == 1, because: "initial broadcast");
 
@@ -79,7 +79,7 @@ public sealed class SimulatedPlugTests
     {
         await using var broker = await MosquittoBroker.StartAsync();
         await using var plug = new SimulatedPlug(Fast(broker.Port, meter: true));
-        await using var probe = await PlugProbe.ConnectAsync(broker.Port, "stat/obk1A2B3C4D/+");
+        await using var probe = await MqttProbe.ConnectAsync(broker.Port, null, "stat/obk1A2B3C4D/+");
         await plug.StartAsync();
         await Eventually.TrueAsync(() => plug.IsConnected, because: "connected");
 
@@ -106,7 +106,7 @@ public sealed class SimulatedPlugTests
 
         await plug.PowerOffAsync();
 
-        await using var late = await PlugProbe.ConnectAsync(broker.Port, "obk1A2B3C4D/connected");
+        await using var late = await MqttProbe.ConnectAsync(broker.Port, null, "obk1A2B3C4D/connected");
         await Eventually.TrueAsync(() => late.Received.Any(m => m.Retain && m.Payload == "offline"), because: "retained LWT");
     }
 
@@ -115,7 +115,7 @@ public sealed class SimulatedPlugTests
     {
         await using var broker = await MosquittoBroker.StartAsync();
         await using var plug = new SimulatedPlug(Fast(broker.Port, meter: true));
-        await using var probe = await PlugProbe.ConnectAsync(broker.Port, "obk1A2B3C4D/+/get");
+        await using var probe = await MqttProbe.ConnectAsync(broker.Port, null, "obk1A2B3C4D/+/get");
         await plug.StartAsync();
         await Eventually.TrueAsync(() => probe.Payloads("obk1A2B3C4D/voltage/get").Count == 1, because: "first meter update sends every value");
 

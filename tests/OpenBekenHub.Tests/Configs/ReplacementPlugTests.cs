@@ -52,10 +52,10 @@ public sealed class ReplacementPlugTests(ITestOutputHelper output)
     }
 
     /// <summary>No config HA holds (last payload per topic) drives the replaced plug.</summary>
-    private static void AssertNothingAnnouncesThrough(HomeAssistantProbe ha, string topicA) =>
+    private static void AssertNothingAnnouncesThrough(MqttProbe ha, string topicA) =>
         Assert.DoesNotContain(ha.Received.GroupBy(m => m.Topic).Select(g => g.Last().Payload), p => p.Contains($"\"{topicA}/", StringComparison.Ordinal));
 
-    private static async Task BirthAsync(ConfigHarness h, HomeAssistantProbe ha)
+    private static async Task BirthAsync(ConfigHarness h, MqttProbe ha)
     {
         var extension = h.Hub.Service<HomeAssistantExtension>();
         var done = extension.AnnouncementsCompleted;
