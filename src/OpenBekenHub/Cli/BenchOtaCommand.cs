@@ -58,7 +58,7 @@ public static class BenchOtaCommand
         {
             var broker = app.Services.GetRequiredService<EmbeddedBrokerService>().Broker!;
             await using var fleet = await PlugFleet.StartAsync("127.0.0.1", broker.Port, count,
-                new PlugFleetOptions { PowerMeterEvery = 0, BroadcastItemsPerSecond = 50, ReconnectDelay = TimeSpan.FromSeconds(1) }, cancellationToken: ct);
+                new PlugFleetOptions { PowerMeterEvery = 0, BroadcastItemsPerSecond = 50, ReconnectDelay = TimeSpan.FromSeconds(1), Customize = Demo.SimulatedPlugAccounts.Issue(app.Services, "bench") }, cancellationToken: ct);
             foreach (var plug in fleet.Plugs)
             {
                 plug.OtaPiecePause = TimeSpan.FromMilliseconds(pauseMs);

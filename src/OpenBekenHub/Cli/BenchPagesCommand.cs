@@ -37,7 +37,7 @@ public static partial class BenchPagesCommand
         {
             var broker = app.Services.GetRequiredService<EmbeddedBrokerService>().Broker!;
             await using var fleet = await PlugFleet.StartAsync("127.0.0.1", broker.Port, deviceCount,
-                new PlugFleetOptions { PowerMeterEvery = 2, BroadcastItemsPerSecond = 20 }, cancellationToken: ct);
+                new PlugFleetOptions { PowerMeterEvery = 2, BroadcastItemsPerSecond = 20, Customize = Demo.SimulatedPlugAccounts.Issue(app.Services, "bench") }, cancellationToken: ct);
             var registry = app.Services.GetRequiredService<OpenBekenHub.Mqtt.State.DeviceStateStore>();
             var adopt = Stopwatch.StartNew();
             var lastReport = TimeSpan.Zero;

@@ -41,7 +41,7 @@ internal sealed class DemoMode(
             PowerMeterEvery = 2,
             // each demo plug serves the firmware's web API on its own loopback address (pins, log lines)
             // and, "flashed by this hub", its own broker account
-            Customize = s => WithOwnAccount(s with { Ip = $"127.{subnet}.1.{Interlocked.Increment(ref next)}", HttpPort = httpPort }),
+            Customize = s => SimulatedPlugAccounts.Issue(mqtt.Value.Embedded.Accounts, accounts, "demo")(s with { Ip = $"127.{subnet}.1.{Interlocked.Increment(ref next)}", HttpPort = httpPort }),
         }, cancellationToken: stoppingToken);
         _owned.Add(fleet);
         StartLoads(fleet);
@@ -117,16 +117,6 @@ internal sealed class DemoMode(
             }
             stations.RemoveSimulated(station.HostPath);
         }
-    }
-
-    private PlugSettings WithOwnAccount(PlugSettings plug)
-    {
-        if (!mqtt.Value.Embedded.Accounts)
-        {
-            return plug;
-        }
-        var (account, password) = accounts.IssuePlug(plug.ClientTopic, plug.FriendlyName, plug.GroupTopic, "demo");
-        return plug with { Username = account.Username, Password = password };
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
