@@ -70,6 +70,11 @@ public static class BenchOtaCommand
                 await Task.Delay(200, ct);
             }
             await output.WriteLineAsync($"{registry.Count} plugs adopted in {adopt.Elapsed.TotalSeconds:0.0} s");
+            if (registry.Count < count)
+            {
+                await output.WriteLineAsync($"bench ota: only {registry.Count} of {count} plugs were adopted; no figures");
+                return 1;
+            }
 
             var rbl = SyntheticRbl.Build("BK7231N", "1.18.999", size);
             var added = await app.Services.GetRequiredService<FirmwareLibrary>().AddAsync("OpenBK7231N_1.18.999.rbl", rbl, ct);

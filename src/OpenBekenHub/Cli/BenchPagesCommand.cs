@@ -51,6 +51,11 @@ public static partial class BenchPagesCommand
                 }
             }
             await output.WriteLineAsync($"{registry.Count} devices adopted in {adopt.Elapsed.TotalSeconds:0.0} s");
+            if (registry.Count < deviceCount)
+            {
+                await output.WriteLineAsync($"bench pages: only {registry.Count} of {deviceCount} plugs were adopted; no figures");
+                return 1;
+            }
 
             using var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
             {
