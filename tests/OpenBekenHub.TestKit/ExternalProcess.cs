@@ -3,27 +3,27 @@ using System.Text;
 
 namespace OpenBekenHub.TestKit;
 
-/// <summary>A child process (mosquitto, socat, python peers) that is killed with its test.</summary>
+/// <summary>
+/// A child process (mosquitto, socat, python peers, obkhub itself) that is killed with its test. Keeps stdout and
+/// stderr apart and together (<see cref="Output"/>, in arrival order).
+/// </summary>
 public sealed class ExternalProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
 
     private ExternalProcess(Process process)
     {
         _process = process;
     }
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => Read(_output);
+
+    public string Stdout => Read(_stdout);
+
+    public string Stderr => Read(_stderr);
 
     public bool HasExited => _process.HasExited;
 
@@ -42,8 +42,16 @@ public sealed class ExternalProcess : IAsyncDisposable
         return null;
     }
 
-    public static ExternalProcess Start(string program, params string[] args)
+    public static ExternalProcess Start(string program, params string[] args) => Start(program, args, null, null);
+
+    /// <summary>
+    /// Starts <paramref name="program"/> (found on the PATH) with <paramref name="environment"/> added and, when
+    /// <paramref name="clearPrefix"/> is given, the test runner's variables of that prefix removed.
+    /// </summary>
+    public static ExternalProcess Start(string program, IEnumerable<string> args, IDictionary<string, string>? environment,
+        string? workingDirectory, string? clearPrefix = null)
     {
+        ArgumentNullException.ThrowIfNull(args);
         var path = Which(program) ?? throw new InvalidOperationException(
             $"'{program}' is not installed; run ./test.sh, which installs the test dependencies.");
         var psi = new ProcessStartInfo(path)
@@ -51,15 +59,27 @@ public sealed class ExternalProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
         }
+        if (clearPrefix is not null)
+        {
+            foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith(clearPrefix, StringComparison.Ordinal)).ToList())
+            {
+                psi.Environment.Remove(key);
+            }
+        }
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var result = new ExternalProcess(process);
-        process.OutputDataReceived += (_, e) => result.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => result.Append(e.Data);
+        process.OutputDataReceived += (_, e) => result.Append(result._stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => result.Append(result._stderr, e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -70,10 +90,11 @@ public sealed class ExternalProcess : IAsyncDisposable
     {
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        _process.WaitForExit(); // drains the redirected streams, so the output is complete
         return _process.ExitCode;
     }
 
-    private void Append(string? line)
+    private void Append(StringBuilder stream, string? line)
     {
         if (line is null)
         {
@@ -81,7 +102,16 @@ public sealed class ExternalProcess : IAsyncDisposable
         }
         lock (_output)
         {
+            stream.AppendLine(line);
             _output.AppendLine(line);
+        }
+    }
+
+    private string Read(StringBuilder sb)
+    {
+        lock (_output)
+        {
+            return sb.ToString();
         }
     }
 
@@ -92,7 +122,7 @@ public sealed class ExternalProcess : IAsyncDisposable
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
             }
         }
