@@ -36,12 +36,13 @@ internal sealed class DemoMode(
         var next = 0;
         var subnet = Random.Shared.Next(1, 255); // own loopback addresses, so two demo hubs (tests) do not collide
         var httpPort = bridgeOptions.Value.DeviceHttpPort;
+        var withAccount = SimulatedPlugAccounts.Issue(mqtt.Value.Embedded.Accounts, accounts, "demo");
         var fleet = await PlugFleet.StartAsync(host, port, PlugCount, new PlugFleetOptions
         {
             PowerMeterEvery = 2,
             // each demo plug serves the firmware's web API on its own loopback address (pins, log lines)
             // and, "flashed by this hub", its own broker account
-            Customize = s => SimulatedPlugAccounts.Issue(mqtt.Value.Embedded.Accounts, accounts, "demo")(s with { Ip = $"127.{subnet}.1.{Interlocked.Increment(ref next)}", HttpPort = httpPort }),
+            Customize = s => withAccount(s with { Ip = $"127.{subnet}.1.{Interlocked.Increment(ref next)}", HttpPort = httpPort }),
         }, cancellationToken: stoppingToken);
         _owned.Add(fleet);
         StartLoads(fleet);

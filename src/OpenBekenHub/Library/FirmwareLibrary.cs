@@ -194,6 +194,7 @@ public sealed class FirmwareLibrary(HubStore store, IOptions<HubOptions> options
         }
         if (deleted)
         {
+            _fits.Clear(); // re-evaluated on the next list; the cache never outgrows the library
             Changed?.Invoke();
         }
         return deleted;
