@@ -54,7 +54,12 @@ skip() { skipped=$((skipped + 1)); printf 'SKIP %-15s %s\n' "$1" "$2"; }
 fail() {
   failed=$((failed + 1))
   printf 'FAIL %-15s %s (%s)\n' "$1" "$2" "$(took)"
-  if [ -n "${3:-}" ] && [ -f "$3" ]; then sed 's/^/     | /' "$3" | tail -n 25; fi
+  # the first lines hold an exception's message, the last ones the latest state
+  if [ -n "${3:-}" ] && [ -f "$3" ]; then
+    sed 's/^/     | /' "$3" | head -n 15
+    echo '     | ...'
+    sed 's/^/     | /' "$3" | tail -n 15
+  fi
 }
 
 free_port() {
